@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ecf::config {
+
+// The service's configuration. The first block is the original's keys (contract §5) with the
+// original's defaults, so a file written for the original starts this service unchanged. The
+// rest are this service's own keys; each is documented here and in README.md.
+struct Config {
+    // --- The original's keys (contract §5) ---
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 1339;
+    // Unset in the file means: not named. When neither one_xmlrpc nor cognit_frontend is named,
+    // the service runs standalone (embedded documents, users and root key; see README.md);
+    // when only one is named, the other takes the original's default.
+    std::optional<std::string> one_xmlrpc;       // default http://localhost:2633/RPC2
+    std::string oneflow = "http://localhost:2474";  // read and kept; the ECF does not call it
+    std::optional<std::string> cognit_frontend;  // default http://localhost:1338
+    std::int64_t cluster_id = 0;
+    std::string broker = "http://localhost:5672";
+    unsigned workers = 0;  // HTTP I/O threads; 0 means one per core
+    std::string log_level = "info";
+
+    // --- This service's own keys ---
+    // Root public key of the token issuer, hex (64 digits, or "ed25519/<hex>") or "@/path/file".
+    // When set, the COGNIT frontend is not asked for it.
+    std::optional<std::string> public_key;
+    // Longest wait for a result, seconds. A requirement's MAX_FUNCTION_EXECUTION_TIME plus
+    // queue_allowance tightens it.
+    std::chrono::milliseconds execution_timeout{120'000};
+    // Time allowed for an execution request to wait in its flavour queue, seconds.
+    std::chrono::milliseconds queue_allowance{10'000};
+    // Lifetime of a cached OpenNebula document, seconds (0 disables the cache).
+    std::chrono::milliseconds document_cache_ttl{5'000};
+    std::size_t document_cache_entries = 10'000;
+    // Least time between two reloads of the root key after a token failed to verify, seconds.
+    std::chrono::milliseconds public_key_reload_interval{30'000};
+    // HTTP limits.
+    std::size_t max_body_bytes = 16 * 1024 * 1024;
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::size_t max_connections = 10'000;
+    // Executions waiting for a result at once; beyond it new ones get 503.
+    std::size_t max_waiting_executions = 10'000;
+    // Standalone mode's data folder (SQLite documents, users, root key pair).
+    std::string data_dir = "/var/lib/cognit-ecf";
+
+    std::string one_xmlrpc_or_default() const {
+        return one_xmlrpc.value_or("http://localhost:2633/RPC2");
+    }
+    std::string cognit_frontend_or_default() const {
+        return cognit_frontend.value_or("http://localhost:1338");
+    }
+    bool standalone() const { return !one_xmlrpc && !cognit_frontend; }
+};
+
+// Where the original reads its configuration.
+inline constexpr const char* kDefaultConfigPath = "/etc/cognit-edge_cluster_frontend.conf";
+
+}  // namespace ecf::config

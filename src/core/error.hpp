@@ -1,0 +1,38 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ecf {
+
+// What went wrong, in the terms a client can act on. Every failure that reaches a client is an
+// ecf::Error of one of these kinds; src/http/error_response.cpp is the one place that turns a
+// kind into an HTTP status, so the mapping of contract §1 lives in exactly one table.
+enum class ErrorKind {
+    MissingToken,       // 400: no `token` header
+    BadRequest,         // 400: malformed HTTP
+    Unauthorized,       // 401: token does not verify / authorize, or OpenNebula authentication
+    Forbidden,          // 403: OpenNebula authorization
+    NotFound,           // 404: no such document, wrong document TYPE, unknown route
+    MethodNotAllowed,   // 405
+    PayloadTooLarge,    // 413
+    Unprocessable,      // 422: malformed id, query or body
+    Internal,           // 500: any other failure (OpenNebula's other errors included)
+    Unavailable,        // 503: broker unreachable, shutting down, too many waiting executions
+    Timeout,            // 504: execution deadline passed
+};
+
+// An error with a kind and a message meant for the client (`{"detail": message}`).
+// The message must never hold a token or a password.
+class Error : public std::runtime_error {
+public:
+    Error(ErrorKind kind, std::string message)
+        : std::runtime_error(std::move(message)), kind_(kind) {}
+
+    ErrorKind kind() const noexcept { return kind_; }
+
+private:
+    ErrorKind kind_;
+};
+
+}  // namespace ecf

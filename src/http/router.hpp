@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ecf::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// What a handler sees of one request.
+struct RequestContext {
+    const Request& request;
+    std::string request_id;                          // also sent back as header X-Request-Id
+    std::map<std::string, std::string> path_params;  // "{id}" in the pattern -> "42"
+    std::map<std::string, std::string> query;        // decoded query parameters
+    std::string user;  // set by a handler once the caller is known: the access log prints it
+};
+
+// A route handler. It returns a response, or throws ecf::Error (mapped to a status and a
+// `{"detail": ...}` body in src/http/error_response.cpp).
+using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
+
+// Maps method + path to a handler. Patterns are literal segments and `{name}` captures, such as
+// "/v1/functions/{id}/execute". Routes are added at start-up, before the server runs; lookups
+// are then read-only and safe from every I/O thread.
+class Router {
+public:
+    void add(boost::beast::http::verb method, std::string pattern, Handler handler);
+
+    struct Match {
+        const Handler* handler = nullptr;
+        std::map<std::string, std::string> path_params;
+    };
+    // nullopt: no route has this path (404). A Match with a null handler: the path exists but
+    // not for this method (405).
+    std::optional<Match> find(boost::beast::http::verb method, std::string_view path) const;
+
+private:
+    struct Route {
+        boost::beast::http::verb method;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+}  // namespace ecf::http
