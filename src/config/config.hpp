@@ -17,9 +17,9 @@ struct Config {
     // Unset in the file means: not named. When neither one_xmlrpc nor cognit_frontend is named,
     // the service runs standalone (embedded documents, users and root key; see README.md);
     // when only one is named, the other takes the original's default.
-    std::optional<std::string> one_xmlrpc;       // default http://localhost:2633/RPC2
+    std::optional<std::string> one_xmlrpc;          // default http://localhost:2633/RPC2
     std::string oneflow = "http://localhost:2474";  // read and kept; the ECF does not call it
-    std::optional<std::string> cognit_frontend;  // default http://localhost:1338
+    std::optional<std::string> cognit_frontend;     // default http://localhost:1338
     std::int64_t cluster_id = 0;
     std::string broker = "http://localhost:5672";
     unsigned workers = 0;  // HTTP I/O threads; 0 means one per core

@@ -1,0 +1,117 @@
+#include "config/config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace ecf::config {
+namespace {
+
+EnvironmentLookup environment_of(std::map<std::string, std::string> variables) {
+    return [variables = std::move(variables)](std::string_view name) -> std::optional<std::string> {
+        auto it = variables.find(std::string(name));
+        if (it == variables.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+const EnvironmentLookup no_environment = environment_of({});
+
+TEST(ConfigLoader, EmptyTextGivesDefaultsAndStandalone) {
+    auto loaded = load_config_text("", no_environment);
+    EXPECT_EQ(loaded.config.port, 1339);
+    EXPECT_EQ(loaded.config.host, "0.0.0.0");
+    EXPECT_TRUE(loaded.config.standalone());
+    EXPECT_TRUE(loaded.warnings.empty());
+}
+
+TEST(ConfigLoader, TheOriginalsFileLoadsUnchanged) {
+    const char* original = R"(host: 0.0.0.0
+port: 1339
+one_xmlrpc: http://localhost:2633/RPC2
+oneflow: http://localhost:2474
+cognit_frontend: http://localhost:1338
+cluster_id: 0
+broker: http://localhost:5672
+workers: 1
+log_level: info
+)";
+    auto loaded = load_config_text(original, no_environment);
+    EXPECT_TRUE(loaded.warnings.empty());
+    EXPECT_FALSE(loaded.config.standalone());
+    EXPECT_EQ(*loaded.config.one_xmlrpc, "http://localhost:2633/RPC2");
+    EXPECT_EQ(*loaded.config.cognit_frontend, "http://localhost:1338");
+    EXPECT_EQ(loaded.config.workers, 1u);
+    EXPECT_EQ(loaded.config.broker, "http://localhost:5672");
+}
+
+TEST(ConfigLoader, EnvironmentOverridesTheFile) {
+    auto loaded = load_config_text(
+        "port: 1339\nlog_level: info\n",
+        environment_of(
+            {{"ECF_PORT", "8080"}, {"ECF_LOG_LEVEL", "DEBUG"}, {"ECF_EXECUTION_TIMEOUT", "2.5"}}));
+    EXPECT_EQ(loaded.config.port, 8080);
+    EXPECT_EQ(loaded.config.log_level, "debug");
+    EXPECT_EQ(loaded.config.execution_timeout, std::chrono::milliseconds(2500));
+}
+
+TEST(ConfigLoader, DecimalSecondsForDurations) {
+    auto loaded = load_config_text("queue_allowance: 0.25\nidle_timeout: 3\n", no_environment);
+    EXPECT_EQ(loaded.config.queue_allowance, std::chrono::milliseconds(250));
+    EXPECT_EQ(loaded.config.idle_timeout, std::chrono::milliseconds(3000));
+}
+
+TEST(ConfigLoader, UnknownKeysAreWarnedAbout) {
+    auto loaded = load_config_text("colour: blue\nport: 1\n", no_environment);
+    ASSERT_EQ(loaded.warnings.size(), 1u);
+    EXPECT_NE(loaded.warnings[0].find("colour"), std::string::npos);
+}
+
+void expect_refused(const std::string& yaml, const std::string& key) {
+    try {
+        load_config_text(yaml, no_environment);
+        FAIL() << "accepted: " << yaml;
+    } catch (const ConfigError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("'" + key + "'"), std::string::npos) << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+}
+
+TEST(ConfigLoader, InvalidValuesAreRefusedNamingTheKey) {
+    expect_refused("port: 70000\n", "port");
+    expect_refused("port: abc\n", "port");
+    expect_refused("workers: -1\n", "workers");
+    expect_refused("log_level: loud\n", "log_level");
+    expect_refused("execution_timeout: 0\n", "execution_timeout");
+    expect_refused("execution_timeout: -3\n", "execution_timeout");
+    expect_refused("queue_allowance: soon\n", "queue_allowance");
+    expect_refused("one_xmlrpc: not a url\n", "one_xmlrpc");
+    expect_refused("cognit_frontend: ftp://x\n", "cognit_frontend");
+    expect_refused("max_body_bytes: 0\n", "max_body_bytes");
+    expect_refused("host: [a, b]\n", "host");
+}
+
+TEST(ConfigLoader, InvalidEnvironmentValueIsRefused) {
+    EXPECT_THROW(load_config_text("", environment_of({{"ECF_PORT", "x"}})), ConfigError);
+}
+
+TEST(ConfigLoader, BrokenYamlIsRefused) {
+    EXPECT_THROW(load_config_text("port: [1\n", no_environment), ConfigError);
+    EXPECT_THROW(load_config_text("- a\n- b\n", no_environment), ConfigError);
+}
+
+TEST(ConfigLoader, MissingFileMeansDefaultsUnlessRequired) {
+    auto loaded = load_config_file("/nonexistent/ecf.conf", false, no_environment);
+    EXPECT_EQ(loaded.config.port, 1339);
+    EXPECT_THROW(load_config_file("/nonexistent/ecf.conf", true, no_environment), ConfigError);
+}
+
+TEST(ConfigLoader, NamingOnlyOneBackendLeavesStandalone) {
+    auto loaded = load_config_text("one_xmlrpc: http://one:2633/RPC2\n", no_environment);
+    EXPECT_FALSE(loaded.config.standalone());
+    EXPECT_EQ(loaded.config.cognit_frontend_or_default(), "http://localhost:1338");
+}
+
+}  // namespace
+}  // namespace ecf::config
