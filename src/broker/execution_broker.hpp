@@ -24,7 +24,7 @@ struct ExecutionRequest {
 
 // Puts executions on the flavour queues and hands back each one's result.
 class ExecutionBroker {
-public:
+  public:
     virtual ~ExecutionBroker() = default;
 
     // Publishes the request and waits for its result until the deadline. Never blocks the

@@ -1,0 +1,390 @@
+#include "broker/amqp_connection.hpp"
+
+#include <amqp.h>
+#include <amqp_ssl_socket.h>
+#include <amqp_tcp_socket.h>
+#include <sys/time.h>
+
+#include <string>
+
+namespace ecf::broker {
+namespace {
+
+amqp_bytes_t bytes_of(const std::string& s) {
+    amqp_bytes_t b;
+    b.len = s.size();
+    b.bytes = const_cast<char*>(s.data());
+    return b;
+}
+
+std::string string_of(amqp_bytes_t b) {
+    return b.len == 0 ? std::string() : std::string(static_cast<const char*>(b.bytes), b.len);
+}
+
+timeval timeval_of(std::chrono::milliseconds d) {
+    if (d.count() < 0) d = std::chrono::milliseconds(0);
+    timeval tv;
+    tv.tv_sec = static_cast<time_t>(d.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
+    return tv;
+}
+
+AmqpProperties properties_of(const amqp_basic_properties_t& p) {
+    AmqpProperties out;
+    if (p._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) out.content_type = string_of(p.content_type);
+    if (p._flags & AMQP_BASIC_CORRELATION_ID_FLAG) out.correlation_id = string_of(p.correlation_id);
+    if (p._flags & AMQP_BASIC_REPLY_TO_FLAG) out.reply_to = string_of(p.reply_to);
+    if (p._flags & AMQP_BASIC_EXPIRATION_FLAG) out.expiration = string_of(p.expiration);
+    if (p._flags & AMQP_BASIC_MESSAGE_ID_FLAG) out.message_id = string_of(p.message_id);
+    return out;
+}
+
+AmqpMessage message_of(const amqp_message_t& m) {
+    return AmqpMessage{properties_of(m.properties), string_of(m.body)};
+}
+
+}  // namespace
+
+AmqpConnection::AmqpConnection(const BrokerAddress& address, AmqpConnectionOptions options)
+    : where_(address.host + ":" + std::to_string(address.port)), tls_(address.tls) {
+    state_ = amqp_new_connection();
+    if (!state_) throw AmqpError("AMQP: out of memory creating a connection");
+    try {
+        amqp_socket_t* socket = nullptr;
+        if (address.tls) {
+            socket = amqp_ssl_socket_new(state_);
+            if (!socket) throw AmqpError("AMQP: cannot create a TLS socket");
+            amqp_ssl_socket_set_verify_peer(socket, options.tls_verify_peer ? 1 : 0);
+            amqp_ssl_socket_set_verify_hostname(socket, options.tls_verify_peer ? 1 : 0);
+            if (!options.tls_ca_file.empty()) {
+                check_status(amqp_ssl_socket_set_cacert(socket, options.tls_ca_file.c_str()),
+                             "loading the TLS CA file");
+            }
+        } else {
+            socket = amqp_tcp_socket_new(state_);
+            if (!socket) throw AmqpError("AMQP: cannot create a TCP socket");
+        }
+        const timeval connect_timeout = timeval_of(options.connect_timeout);
+        check_status(
+            amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_timeout),
+            "connecting");
+        check_status(amqp_set_handshake_timeout(state_, &connect_timeout), "setting timeouts");
+        const timeval rpc_timeout = timeval_of(options.rpc_timeout);
+        check_status(amqp_set_rpc_timeout(state_, &rpc_timeout), "setting timeouts");
+
+        amqp_table_entry_t name_entry;
+        name_entry.key = amqp_cstring_bytes("connection_name");
+        name_entry.value.kind = AMQP_FIELD_KIND_UTF8;
+        name_entry.value.value.bytes = bytes_of(options.connection_name);
+        amqp_table_t client_properties{1, &name_entry};
+        const amqp_rpc_reply_t reply = amqp_login_with_properties(
+            state_, address.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, options.heartbeat_seconds,
+            &client_properties, AMQP_SASL_METHOD_PLAIN, address.user.c_str(),
+            address.password.c_str());
+        if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
+            // RabbitMQ closes the socket on a failed login (ACCESS_REFUSED) without a reason we
+            // could read; never quote the password, only the user and vhost.
+            throw AmqpError("AMQP: login to " + where_ + " as '" + address.user + "' on vhost '" +
+                            address.vhost + "' failed (wrong credentials, vhost or permissions?)");
+        }
+        open_ = true;
+    } catch (...) {
+        amqp_destroy_connection(state_);
+        state_ = nullptr;
+        throw;
+    }
+}
+
+AmqpConnection::~AmqpConnection() {
+    close();
+}
+
+void AmqpConnection::close() noexcept {
+    if (!state_) return;
+    if (open_) {
+        open_ = false;
+        amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
+    }
+    amqp_destroy_connection(state_);
+    state_ = nullptr;
+}
+
+void AmqpConnection::check_status(int status, const char* what) {
+    if (status == AMQP_STATUS_OK) return;
+    open_ = false;
+    throw AmqpError(std::string("AMQP: ") + what + " (" + where_ +
+                    "): " + amqp_error_string2(status));
+}
+
+void AmqpConnection::check_rpc(const char* what, std::uint16_t channel) {
+    if (!state_) throw AmqpError(std::string("AMQP: ") + what + ": connection is closed");
+    const amqp_rpc_reply_t reply = amqp_get_rpc_reply(state_);
+    switch (reply.reply_type) {
+        case AMQP_RESPONSE_NORMAL:
+            return;
+        case AMQP_RESPONSE_NONE:
+            open_ = false;
+            throw AmqpError(std::string("AMQP: ") + what + ": no reply from the broker");
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            // A timeout or a socket error leaves the connection in an unknown state.
+            open_ = false;
+            throw AmqpError(std::string("AMQP: ") + what + " (" + where_ +
+                            "): " + amqp_error_string2(reply.library_error));
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+                const auto* m = static_cast<const amqp_channel_close_t*>(reply.reply.decoded);
+                const std::uint16_t code = m->reply_code;
+                const std::string text = string_of(m->reply_text);
+                amqp_channel_close_ok_t ok{};
+                amqp_send_method(state_, channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+                throw AmqpChannelError(channel, code,
+                                       std::string("AMQP: ") + what + ": broker closed channel " +
+                                           std::to_string(channel) + ": " + text);
+            }
+            if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+                const auto* m = static_cast<const amqp_connection_close_t*>(reply.reply.decoded);
+                const std::string text = string_of(m->reply_text);
+                amqp_connection_close_ok_t ok{};
+                amqp_send_method(state_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+                open_ = false;
+                throw AmqpError(std::string("AMQP: ") + what +
+                                ": broker closed the connection: " + text);
+            }
+            open_ = false;
+            throw AmqpError(std::string("AMQP: ") + what + ": unexpected server method");
+    }
+    open_ = false;
+    throw AmqpError(std::string("AMQP: ") + what + ": unknown reply");
+}
+
+void AmqpConnection::open_channel(std::uint16_t channel) {
+    amqp_channel_open(state_, channel);
+    check_rpc("channel.open", channel);
+}
+
+void AmqpConnection::close_channel(std::uint16_t channel) {
+    amqp_channel_close(state_, channel, AMQP_REPLY_SUCCESS);
+    check_rpc("channel.close", channel);
+}
+
+std::string AmqpConnection::declare_queue(std::uint16_t channel, const std::string& name,
+                                          const AmqpQueueOptions& options) {
+    const amqp_queue_declare_ok_t* ok =
+        amqp_queue_declare(state_, channel, bytes_of(name), options.passive, options.durable,
+                           options.exclusive, options.auto_delete, amqp_empty_table);
+    check_rpc("queue.declare", channel);
+    return ok ? string_of(ok->queue) : name;
+}
+
+void AmqpConnection::declare_exchange(std::uint16_t channel, const std::string& name,
+                                      const std::string& type, const AmqpExchangeOptions& options) {
+    amqp_table_entry_t entry;
+    amqp_table_t arguments = amqp_empty_table;
+    if (options.alternate_exchange) {
+        entry.key = amqp_cstring_bytes("alternate-exchange");
+        entry.value.kind = AMQP_FIELD_KIND_UTF8;
+        entry.value.value.bytes = bytes_of(*options.alternate_exchange);
+        arguments = amqp_table_t{1, &entry};
+    }
+    amqp_exchange_declare(state_, channel, bytes_of(name), bytes_of(type), options.passive,
+                          options.durable, options.auto_delete, options.internal, arguments);
+    check_rpc("exchange.declare", channel);
+}
+
+void AmqpConnection::delete_queue(std::uint16_t channel, const std::string& name) {
+    amqp_queue_delete(state_, channel, bytes_of(name), 0, 0);
+    check_rpc("queue.delete", channel);
+}
+
+void AmqpConnection::delete_exchange(std::uint16_t channel, const std::string& name) {
+    amqp_exchange_delete(state_, channel, bytes_of(name), 0);
+    check_rpc("exchange.delete", channel);
+}
+
+void AmqpConnection::bind_queue(std::uint16_t channel, const std::string& queue,
+                                const std::string& exchange, const std::string& routing_key,
+                                bool nowait) {
+    if (nowait) {
+        amqp_queue_bind_t method{};
+        method.queue = bytes_of(queue);
+        method.exchange = bytes_of(exchange);
+        method.routing_key = bytes_of(routing_key);
+        method.nowait = 1;
+        method.arguments = amqp_empty_table;
+        check_status(amqp_send_method(state_, channel, AMQP_QUEUE_BIND_METHOD, &method),
+                     "sending queue.bind");
+        return;
+    }
+    amqp_queue_bind(state_, channel, bytes_of(queue), bytes_of(exchange), bytes_of(routing_key),
+                    amqp_empty_table);
+    check_rpc("queue.bind", channel);
+}
+
+void AmqpConnection::unbind_queue(std::uint16_t channel, const std::string& queue,
+                                  const std::string& exchange, const std::string& routing_key,
+                                  bool pipelined) {
+    if (pipelined) {
+        amqp_queue_unbind_t method{};
+        method.queue = bytes_of(queue);
+        method.exchange = bytes_of(exchange);
+        method.routing_key = bytes_of(routing_key);
+        method.arguments = amqp_empty_table;
+        check_status(amqp_send_method(state_, channel, AMQP_QUEUE_UNBIND_METHOD, &method),
+                     "sending queue.unbind");
+        return;
+    }
+    amqp_queue_unbind(state_, channel, bytes_of(queue), bytes_of(exchange), bytes_of(routing_key),
+                      amqp_empty_table);
+    check_rpc("queue.unbind", channel);
+}
+
+void AmqpConnection::qos(std::uint16_t channel, std::uint16_t prefetch_count) {
+    amqp_basic_qos(state_, channel, 0, prefetch_count, 0);
+    check_rpc("basic.qos", channel);
+}
+
+void AmqpConnection::confirm_select(std::uint16_t channel) {
+    amqp_confirm_select(state_, channel);
+    check_rpc("confirm.select", channel);
+}
+
+std::string AmqpConnection::consume(std::uint16_t channel, const std::string& queue, bool no_ack,
+                                    bool exclusive) {
+    const amqp_basic_consume_ok_t* ok = amqp_basic_consume(
+        state_, channel, bytes_of(queue), amqp_empty_bytes, 0, no_ack, exclusive, amqp_empty_table);
+    check_rpc("basic.consume", channel);
+    return ok ? string_of(ok->consumer_tag) : std::string();
+}
+
+void AmqpConnection::publish(std::uint16_t channel, const std::string& exchange,
+                             const std::string& routing_key, const std::string& body,
+                             const AmqpProperties& properties, bool mandatory) {
+    amqp_basic_properties_t p{};
+    p._flags = 0;
+    if (!properties.content_type.empty()) {
+        p._flags |= AMQP_BASIC_CONTENT_TYPE_FLAG;
+        p.content_type = bytes_of(properties.content_type);
+    }
+    if (!properties.correlation_id.empty()) {
+        p._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
+        p.correlation_id = bytes_of(properties.correlation_id);
+    }
+    if (!properties.reply_to.empty()) {
+        p._flags |= AMQP_BASIC_REPLY_TO_FLAG;
+        p.reply_to = bytes_of(properties.reply_to);
+    }
+    if (!properties.expiration.empty()) {
+        p._flags |= AMQP_BASIC_EXPIRATION_FLAG;
+        p.expiration = bytes_of(properties.expiration);
+    }
+    if (!properties.message_id.empty()) {
+        p._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
+        p.message_id = bytes_of(properties.message_id);
+    }
+    if (!state_) throw AmqpError("AMQP: publish: connection is closed");
+    check_status(amqp_basic_publish(state_, channel, bytes_of(exchange), bytes_of(routing_key),
+                                    mandatory ? 1 : 0, 0, &p, bytes_of(body)),
+                 "publishing");
+}
+
+void AmqpConnection::ack(std::uint16_t channel, std::uint64_t delivery_tag, bool multiple) {
+    check_status(amqp_basic_ack(state_, channel, delivery_tag, multiple ? 1 : 0), "basic.ack");
+}
+
+void AmqpConnection::reject(std::uint16_t channel, std::uint64_t delivery_tag, bool requeue) {
+    check_status(amqp_basic_reject(state_, channel, delivery_tag, requeue ? 1 : 0), "basic.reject");
+}
+
+bool AmqpConnection::has_buffered_input() const {
+    return state_ && (amqp_frames_enqueued(state_) || amqp_data_in_buffer(state_));
+}
+
+int AmqpConnection::socket_fd() const {
+    return state_ ? amqp_get_sockfd(state_) : -1;
+}
+
+std::optional<AmqpEvent> AmqpConnection::next_event(std::chrono::milliseconds timeout) {
+    if (!state_ || !open_) throw AmqpError("AMQP: connection is closed");
+    amqp_maybe_release_buffers(state_);
+    const timeval tv = timeval_of(timeout);
+    amqp_envelope_t envelope;
+    const amqp_rpc_reply_t reply = amqp_consume_message(state_, &envelope, &tv, 0);
+    if (reply.reply_type == AMQP_RESPONSE_NORMAL) {
+        AmqpDelivery delivery;
+        delivery.channel = envelope.channel;
+        delivery.delivery_tag = envelope.delivery_tag;
+        delivery.redelivered = envelope.redelivered != 0;
+        delivery.exchange = string_of(envelope.exchange);
+        delivery.routing_key = string_of(envelope.routing_key);
+        delivery.message = message_of(envelope.message);
+        amqp_destroy_envelope(&envelope);
+        return delivery;
+    }
+    if (reply.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION) {
+        open_ = false;
+        throw AmqpError("AMQP: unexpected reply while waiting for messages from " + where_);
+    }
+    if (reply.library_error == AMQP_STATUS_TIMEOUT) return std::nullopt;
+    if (reply.library_error != AMQP_STATUS_UNEXPECTED_STATE) {
+        open_ = false;
+        throw AmqpError("AMQP: connection to " + where_ +
+                        " lost: " + amqp_error_string2(reply.library_error));
+    }
+    // Another frame than basic.deliver came first: rabbitmq-c kept it for us.
+    amqp_frame_t frame;
+    const timeval no_wait{0, 0};
+    const int status = amqp_simple_wait_frame_noblock(state_, &frame, &no_wait);
+    if (status == AMQP_STATUS_TIMEOUT) return std::nullopt;
+    check_status(status, "reading a frame");
+    if (frame.frame_type != AMQP_FRAME_METHOD) return AmqpOtherMethod{frame.channel, 0};
+    const amqp_method_number_t id = frame.payload.method.id;
+    void* decoded = frame.payload.method.decoded;
+    switch (id) {
+        case AMQP_BASIC_ACK_METHOD: {
+            const auto* m = static_cast<const amqp_basic_ack_t*>(decoded);
+            return AmqpConfirm{frame.channel, m->delivery_tag, m->multiple != 0, true};
+        }
+        case AMQP_BASIC_NACK_METHOD: {
+            const auto* m = static_cast<const amqp_basic_nack_t*>(decoded);
+            return AmqpConfirm{frame.channel, m->delivery_tag, m->multiple != 0, false};
+        }
+        case AMQP_BASIC_RETURN_METHOD: {
+            const auto* m = static_cast<const amqp_basic_return_t*>(decoded);
+            AmqpReturn returned;
+            returned.channel = frame.channel;
+            returned.reply_code = m->reply_code;
+            returned.reply_text = string_of(m->reply_text);
+            returned.exchange = string_of(m->exchange);
+            returned.routing_key = string_of(m->routing_key);
+            amqp_message_t message;
+            const amqp_rpc_reply_t r = amqp_read_message(state_, frame.channel, &message, 0);
+            if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+                open_ = false;
+                throw AmqpError("AMQP: reading a returned message from " + where_ + " failed");
+            }
+            returned.message = message_of(message);
+            amqp_destroy_message(&message);
+            return returned;
+        }
+        case AMQP_CHANNEL_CLOSE_METHOD: {
+            const auto* m = static_cast<const amqp_channel_close_t*>(decoded);
+            AmqpChannelClosed closed{frame.channel, m->reply_code, string_of(m->reply_text)};
+            amqp_channel_close_ok_t ok{};
+            check_status(amqp_send_method(state_, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok),
+                         "sending channel.close-ok");
+            return closed;
+        }
+        case AMQP_CONNECTION_CLOSE_METHOD: {
+            const auto* m = static_cast<const amqp_connection_close_t*>(decoded);
+            const std::string text = string_of(m->reply_text);
+            amqp_connection_close_ok_t ok{};
+            amqp_send_method(state_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+            open_ = false;
+            throw AmqpError("AMQP: broker " + where_ + " closed the connection: " + text);
+        }
+        default:
+            return AmqpOtherMethod{frame.channel, id};
+    }
+}
+
+}  // namespace ecf::broker

@@ -1,0 +1,164 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "broker/amqp_error.hpp"
+#include "broker/broker_address.hpp"
+
+// rabbitmq-c's connection handle, kept out of this header.
+struct amqp_connection_state_t_;
+
+namespace ecf::broker {
+
+// The message properties this project reads or writes (SRs ignore all of them).
+struct AmqpProperties {
+    std::string content_type;
+    std::string correlation_id;
+    std::string reply_to;
+    std::string expiration;  // milliseconds, as a decimal string (RabbitMQ's per-message TTL)
+    std::string message_id;
+};
+
+struct AmqpMessage {
+    AmqpProperties properties;
+    std::string body;
+};
+
+// A basic.deliver with its content.
+struct AmqpDelivery {
+    std::uint16_t channel = 0;
+    std::uint64_t delivery_tag = 0;
+    bool redelivered = false;
+    std::string exchange;
+    std::string routing_key;
+    AmqpMessage message;
+};
+
+// A publisher confirm: basic.ack (ack = true) or basic.nack for one or many delivery tags.
+struct AmqpConfirm {
+    std::uint16_t channel = 0;
+    std::uint64_t delivery_tag = 0;
+    bool multiple = false;
+    bool ack = true;
+};
+
+// A basic.return: a mandatory message the broker could not route.
+struct AmqpReturn {
+    std::uint16_t channel = 0;
+    std::uint16_t reply_code = 0;
+    std::string reply_text;
+    std::string exchange;
+    std::string routing_key;
+    AmqpMessage message;
+};
+
+// The broker closed a channel (close-ok already sent); open it again to reuse it.
+struct AmqpChannelClosed {
+    std::uint16_t channel = 0;
+    std::uint16_t reply_code = 0;
+    std::string reply_text;
+};
+
+// Any other method (e.g. the queue.unbind-ok of an unbind sent without waiting).
+struct AmqpOtherMethod {
+    std::uint16_t channel = 0;
+    std::uint32_t method_id = 0;
+};
+
+using AmqpEvent =
+    std::variant<AmqpDelivery, AmqpConfirm, AmqpReturn, AmqpChannelClosed, AmqpOtherMethod>;
+
+struct AmqpQueueOptions {
+    bool passive = false;
+    bool durable = false;
+    bool exclusive = false;
+    bool auto_delete = false;
+};
+
+struct AmqpExchangeOptions {
+    bool passive = false;
+    bool durable = false;
+    bool auto_delete = false;
+    bool internal = false;
+    std::optional<std::string> alternate_exchange;  // RabbitMQ's `alternate-exchange` argument
+};
+
+struct AmqpConnectionOptions {
+    std::chrono::milliseconds connect_timeout{5'000};  // TCP connect, and the AMQP handshake
+    std::chrono::milliseconds rpc_timeout{10'000};     // each synchronous method (declare, bind)
+    int heartbeat_seconds = 30;
+    std::string connection_name = "ecf";  // shown in RabbitMQ's management UI
+    bool tls_verify_peer = true;
+    std::string tls_ca_file;  // empty: OpenSSL's default trust store
+};
+
+// One AMQP 0-9-1 connection through rabbitmq-c, for one thread at a time (rabbitmq-c is
+// blocking and not thread-safe). Every failure is thrown: AmqpChannelError when the broker closed
+// only a channel, AmqpError otherwise (then the connection is dead: destroy it and connect anew).
+// Synchronous methods wait at most rpc_timeout.
+class AmqpConnection {
+  public:
+    AmqpConnection(const BrokerAddress& address, AmqpConnectionOptions options = {});
+    ~AmqpConnection();
+    AmqpConnection(const AmqpConnection&) = delete;
+    AmqpConnection& operator=(const AmqpConnection&) = delete;
+
+    void open_channel(std::uint16_t channel);
+    void close_channel(std::uint16_t channel);
+
+    // Returns the queue's name (the broker's when `name` is empty).
+    std::string declare_queue(std::uint16_t channel, const std::string& name,
+                              const AmqpQueueOptions& options = {});
+    void declare_exchange(std::uint16_t channel, const std::string& name, const std::string& type,
+                          const AmqpExchangeOptions& options = {});
+    void delete_queue(std::uint16_t channel, const std::string& name);
+    void delete_exchange(std::uint16_t channel, const std::string& name);
+    // nowait: send queue.bind with no-wait and return at once (a failure closes the channel
+    // later, seen as an AmqpChannelClosed event).
+    void bind_queue(std::uint16_t channel, const std::string& queue, const std::string& exchange,
+                    const std::string& routing_key, bool nowait = false);
+    // pipelined: AMQP has no no-wait queue.unbind; send it and let its unbind-ok come back later
+    // as an AmqpOtherMethod event instead of waiting for it.
+    void unbind_queue(std::uint16_t channel, const std::string& queue, const std::string& exchange,
+                      const std::string& routing_key, bool pipelined = false);
+    void qos(std::uint16_t channel, std::uint16_t prefetch_count);
+    void confirm_select(std::uint16_t channel);
+    // Returns the consumer tag.
+    std::string consume(std::uint16_t channel, const std::string& queue, bool no_ack,
+                        bool exclusive = false);
+
+    void publish(std::uint16_t channel, const std::string& exchange, const std::string& routing_key,
+                 const std::string& body, const AmqpProperties& properties = {},
+                 bool mandatory = false);
+    void ack(std::uint16_t channel, std::uint64_t delivery_tag, bool multiple = false);
+    void reject(std::uint16_t channel, std::uint64_t delivery_tag, bool requeue);
+
+    // Waits up to `timeout` for the next delivery, confirm, return or channel close; nullopt
+    // when none came in time. A zero timeout only reads what has already arrived.
+    std::optional<AmqpEvent> next_event(std::chrono::milliseconds timeout);
+
+    // True when a frame is already buffered, so next_event(0) may return one without waiting on
+    // the socket (poll() on socket_fd() would not see it).
+    bool has_buffered_input() const;
+    // The socket, to wait on it together with other file descriptors (poll).
+    int socket_fd() const;
+    bool tls() const noexcept { return tls_; }
+
+    // Closes channels and the connection politely (bounded by rpc_timeout); never throws.
+    void close() noexcept;
+
+  private:
+    void check_rpc(const char* what, std::uint16_t channel);
+    void check_status(int status, const char* what);
+
+    amqp_connection_state_t_* state_ = nullptr;
+    std::string where_;  // host:port, for messages
+    bool tls_ = false;
+    bool open_ = false;
+};
+
+}  // namespace ecf::broker

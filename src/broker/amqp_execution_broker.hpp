@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "broker/amqp_connection.hpp"
+#include "broker/broker_address.hpp"
+#include "broker/execution_broker.hpp"
+
+namespace ecf::broker {
+
+struct BrokerSettings {
+    BrokerAddress address;
+    // Executions waiting for a result at once (config max_waiting_executions); beyond it,
+    // execute() throws Unavailable at once.
+    std::size_t max_waiting_executions = 10'000;
+    // Names this instance's connection in RabbitMQ (management UI, logs).
+    std::string instance_name = "ecf";
+    AmqpConnectionOptions connection;
+    // Background reconnection: first retry after reconnect_min, doubling up to reconnect_max.
+    std::chrono::milliseconds reconnect_min{100};
+    std::chrono::milliseconds reconnect_max{5'000};
+    // Contract §4's exchange, and our own fanout alternate exchange behind it.
+    std::string results_exchange = "results";
+    std::string unrouted_exchange = "results.unrouted";
+};
+
+// The ExecutionBroker of the ECF, over one long-lived AMQP connection owned by a dedicated
+// thread (rabbitmq-c is blocking and not thread-safe). execute() never blocks its thread: it
+// hands the request to the broker thread through a bounded queue and waits for the result on
+// its own executor, with the deadline as a timer.
+//
+// Results: `results` is declared with `alternate-exchange` = `results.unrouted` (fanout), to
+// which this instance's exclusive result queue is bound; an SR's result (routing key =
+// request id) matches no binding in `results`, so it reaches us with no per-request broker
+// operation. If `results` pre-exists without that argument, we fall back to binding each
+// request id (no-wait) before publishing, and unbinding it (pipelined) after.
+class AmqpExecutionBroker final : public ExecutionBroker {
+  public:
+    explicit AmqpExecutionBroker(BrokerSettings settings);
+    ~AmqpExecutionBroker() override;  // stop()s
+    AmqpExecutionBroker(const AmqpExecutionBroker&) = delete;
+    AmqpExecutionBroker& operator=(const AmqpExecutionBroker&) = delete;
+
+    // Starts the broker thread and waits (at most the connect timeout) for the first connection
+    // attempt. Returns whether it is connected; when not, it keeps retrying in the background
+    // and execute() throws Unavailable meanwhile.
+    bool start();
+    // Stops accepting executions, fails the waiting ones with Unavailable, closes the
+    // connection cleanly and joins the broker thread. Idempotent.
+    void stop();
+
+    boost::asio::awaitable<ExecutionResult> execute(ExecutionRequest request) override;
+
+    bool connected() const;
+    // True when `results` pre-existed without our alternate exchange (per-request bindings).
+    bool per_request_bindings() const;
+    std::size_t waiting() const;
+
+    class State;  // shared with the broker thread
+
+  private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace ecf::broker
