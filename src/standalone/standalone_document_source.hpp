@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+
+#include "documents/document_source.hpp"
+#include "standalone/async_credential_verifier.hpp"
+#include "standalone/sqlite_document_store.hpp"
+
+namespace ecf::standalone {
+
+// The embedded store behind documents::DocumentSource, with OpenNebula's answers to
+// one.document.info: wrong user or password -> Unauthorized; a document of another user ->
+// Forbidden (OpenNebula's authorization error: documents are created with permissions 600, so
+// only their owner may use them); no such document -> NotFound.
+class StandaloneDocumentSource : public documents::DocumentSource {
+  public:
+    StandaloneDocumentSource(std::shared_ptr<SqliteDocumentStore> store,
+                             std::shared_ptr<AsyncCredentialVerifier> verifier);
+
+    boost::asio::awaitable<documents::Document> fetch(const Credentials& credentials,
+                                                      std::int64_t id) override;
+
+    // The authenticated user, or ecf::Error(Unauthorized) as OpenNebula answers bad sessions.
+    boost::asio::awaitable<User> authenticate(const Credentials& credentials);
+    // Document `id` when `user` may use it; Forbidden / NotFound otherwise.
+    documents::Document fetch_as(const User& user, std::int64_t id);
+
+  private:
+    std::shared_ptr<SqliteDocumentStore> store_;
+    std::shared_ptr<AsyncCredentialVerifier> verifier_;
+};
+
+}  // namespace ecf::standalone
