@@ -17,6 +17,10 @@ namespace biscuit::datalog {
 struct Parameters {
     std::map<std::string, Term, std::less<>> terms;
     std::map<std::string, PublicKey, std::less<>> public_keys;
+    // The spec calls a rule whose head variables do not all appear in its body unsafe; the
+    // parser rejects it (Language/UnsafeRule) unless this is set, e.g. to reproduce the samples'
+    // deliberately invalid blocks (the engine still refuses them: FailedLogic/InvalidBlockRule).
+    bool allow_unsafe_rules = false;
 };
 
 // Statements separated by `;`: facts, rules, checks, and a block-level `trusting ...;`.

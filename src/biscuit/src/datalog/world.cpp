@@ -1,0 +1,248 @@
+#include "world.hpp"
+
+#include <algorithm>
+#include <biscuit/error.hpp>
+
+namespace biscuit::datalog::internal {
+
+// ---- Relation ----
+
+std::size_t Relation::hash_row(const Value* values, Origins origins) const {
+    std::size_t h = static_cast<std::size_t>(origins * 0xff51afd7ed558ccdULL);
+    for (std::uint32_t i = 0; i < arity_; ++i) h = (h ^ hash_value(values[i])) * 0x100000001b3ULL;
+    return h ^ (h >> 32);
+}
+
+bool Relation::equal_row(std::size_t i, const Value* values, Origins origins) const {
+    if (origins_[i] != origins) return false;
+    const Value* r = row(i);
+    for (std::uint32_t j = 0; j < arity_; ++j)
+        if (!(r[j] == values[j])) return false;
+    return true;
+}
+
+void Relation::grow() {
+    std::vector<std::uint32_t> table(table_.empty() ? 16 : table_.size() * 2, 0);
+    const std::size_t mask = table.size() - 1;
+    for (std::size_t i = 0; i < origins_.size(); ++i) {
+        std::size_t slot = hash_row(row(i), origins_[i]) & mask;
+        while (table[slot] != 0) slot = (slot + 1) & mask;
+        table[slot] = static_cast<std::uint32_t>(i + 1);
+    }
+    table_ = std::move(table);
+}
+
+bool Relation::insert(const Value* values, Origins origins) {
+    if ((origins_.size() + 1) * 2 > table_.size()) grow();
+    const std::size_t mask = table_.size() - 1;
+    std::size_t slot = hash_row(values, origins) & mask;
+    while (table_[slot] != 0) {
+        if (equal_row(table_[slot] - 1, values, origins)) return false;
+        slot = (slot + 1) & mask;
+    }
+    table_[slot] = static_cast<std::uint32_t>(origins_.size() + 1);
+    values_.insert(values_.end(), values, values + arity_);
+    origins_.push_back(origins);
+    return true;
+}
+
+// ---- World ----
+
+World::World(const RunLimits& limits) : limits_(limits), evaluator_(store_) {
+    restart_clock();
+}
+
+void World::restart_clock() {
+    deadline_ = std::chrono::steady_clock::now() + limits_.max_time;
+}
+
+void World::tick() {
+    // Reading the clock costs tens of nanoseconds: do it every few hundred steps.
+    if ((++ticks_ & 0xff) == 0 && std::chrono::steady_clock::now() >= deadline_)
+        throw Error(ErrorKind::RunLimit, "Timeout");
+}
+
+void World::add_fact(const Fact& fact, Origins origins) {
+    std::vector<Value> values;
+    values.reserve(fact.terms.size());
+    for (const auto& t : fact.terms) values.push_back(store_.from_ground_term(t));
+    const auto arity = static_cast<std::uint32_t>(values.size());
+    auto [it, _] = relations_.try_emplace(key(store_.intern_string(fact.name), arity), arity);
+    if (it->second.insert(values.data(), origins)) ++fact_count_;
+}
+
+bool World::expressions_hold(const CompiledRule& rule) {
+    for (const auto& e : rule.expressions) {
+        Value v = evaluator_.evaluate(rule, e.ops, bindings_);
+        if (v.kind != Kind::Bool) throw Error(ErrorKind::Execution, "InvalidType");
+        if (v.bits == 0) return false;
+    }
+    return true;
+}
+
+template <typename F>
+bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, F& on_match) {
+    if (index == rule.body.size()) return on_match(origins);
+    const CompiledPredicate& p = rule.body[index];
+    const auto arity = static_cast<std::uint32_t>(p.terms.size());
+    auto it = relations_.find(key(p.name, arity));
+    if (it == relations_.end()) return true;
+    const Relation& relation = it->second;
+    // Rows appended while we iterate belong to the next round.
+    const std::size_t rows = relation.size();
+    for (std::size_t r = 0; r < rows; ++r) {
+        tick();
+        const Origins row_origins = relation.origins(r);
+        if ((row_origins & ~rule.trusted) != 0) continue;
+        const Value* values = relation.row(r);
+        const std::size_t mark = touched_.size();
+        bool ok = true;
+        for (std::uint32_t j = 0; j < arity && ok; ++j) {
+            const Value& t = p.terms[j];
+            if (t.kind == Kind::Variable) {
+                const auto v = static_cast<std::uint32_t>(t.bits);
+                if (bindings_.bound[v]) {
+                    ok = bindings_.values[v] == values[j];
+                } else {
+                    bindings_.values[v] = values[j];
+                    bindings_.bound[v] = 1;
+                    touched_.push_back(v);
+                }
+            } else {
+                ok = t == values[j];
+            }
+        }
+        bool keep_going = true;
+        if (ok) keep_going = join(rule, index + 1, origins | row_origins, on_match);
+        while (touched_.size() > mark) {
+            bindings_.bound[touched_.back()] = 0;
+            touched_.pop_back();
+        }
+        if (!keep_going) return false;
+    }
+    return true;
+}
+
+template <typename F>
+bool World::for_each_match(const CompiledRule& rule, F&& on_match) {
+    bindings_.values.assign(rule.variable_count, Value{});
+    bindings_.bound.assign(rule.variable_count, 0);
+    touched_.clear();
+    return join(rule, 0, 0, on_match);
+}
+
+void World::run() {
+    std::size_t iterations = 0;
+    for (;;) {
+        derived_.clear();
+        derived_values_.clear();
+        for (const CompiledRule& rule : rules_) {
+            for_each_match(rule, [&](Origins origins) {
+                if (!expressions_hold(rule)) return true;
+                const std::size_t offset = derived_values_.size();
+                for (const Value& t : rule.head.terms) {
+                    if (t.kind == Kind::Variable) {
+                        // Unsafe rules are rejected before running; stay safe regardless.
+                        if (!bindings_.bound[t.bits])
+                            throw Error(ErrorKind::Execution, "UnknownVariable");
+                        derived_values_.push_back(bindings_.values[t.bits]);
+                    } else {
+                        derived_values_.push_back(t);
+                    }
+                }
+                const auto arity = static_cast<std::uint32_t>(rule.head.terms.size());
+                derived_.push_back(
+                    Derived{key(rule.head.name, arity), arity, offset, origins | rule.block});
+                if (derived_.size() > limits_.max_facts * 4 + 1024)
+                    throw Error(ErrorKind::RunLimit, "TooManyFacts");
+                return true;
+            });
+        }
+        const std::size_t before = fact_count_;
+        for (const Derived& d : derived_) {
+            auto [it, _] = relations_.try_emplace(d.relation_key, d.arity);
+            if (it->second.insert(derived_values_.data() + d.offset, d.origins)) ++fact_count_;
+        }
+        if (fact_count_ == before) break;
+        ++iterations;
+        if (iterations >= limits_.max_iterations)
+            throw Error(ErrorKind::RunLimit, "TooManyIterations");
+        if (fact_count_ >= limits_.max_facts) throw Error(ErrorKind::RunLimit, "TooManyFacts");
+        if (std::chrono::steady_clock::now() >= deadline_)
+            throw Error(ErrorKind::RunLimit, "Timeout");
+    }
+}
+
+bool World::query_matches(const CompiledRule& query) {
+    bool found = false;
+    for_each_match(query, [&](Origins) {
+        if (expressions_hold(query)) {
+            found = true;
+            return false;
+        }
+        return true;
+    });
+    return found;
+}
+
+bool World::query_matches_all(const CompiledRule& query) {
+    bool all = true;
+    for_each_match(query, [&](Origins) {
+        if (!expressions_hold(query)) {
+            all = false;
+            return false;
+        }
+        return true;
+    });
+    return all;
+}
+
+std::vector<Fact> World::query_facts(const CompiledRule& query) {
+    std::vector<std::vector<Value>> rows;
+    for_each_match(query, [&](Origins) {
+        if (!expressions_hold(query)) return true;
+        std::vector<Value> row;
+        for (const Value& t : query.head.terms) {
+            if (t.kind == Kind::Variable) {
+                if (!bindings_.bound[t.bits]) throw Error(ErrorKind::Execution, "UnknownVariable");
+                row.push_back(bindings_.values[t.bits]);
+            } else {
+                row.push_back(t);
+            }
+        }
+        if (rows.size() >= limits_.max_facts) throw Error(ErrorKind::RunLimit, "TooManyFacts");
+        rows.push_back(std::move(row));
+        return true;
+    });
+    std::vector<Fact> out;
+    const std::string name = store_.string(query.head.name);
+    for (const auto& row : rows) {
+        Fact f;
+        f.name = name;
+        for (const Value& v : row) f.terms.push_back(store_.to_term(v));
+        if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(std::move(f));
+    }
+    return out;
+}
+
+std::vector<WorldView::OriginFact> World::facts() const {
+    std::vector<WorldView::OriginFact> out;
+    for (const auto& [k, relation] : relations_) {
+        const std::string& name = store_.string(k >> 32);
+        for (std::size_t r = 0; r < relation.size(); ++r) {
+            WorldView::OriginFact f;
+            const Origins o = relation.origins(r);
+            for (std::uint64_t b = 0; b < kMaxBlocks; ++b)
+                if (o & (Origins{1} << b)) f.origin.push_back(b);
+            if (o & kAuthorizerBit) f.origin.push_back(kAuthorizerOrigin);
+            f.fact.name = name;
+            const Value* row = relation.row(r);
+            for (std::uint32_t j = 0; j < relation.arity(); ++j)
+                f.fact.terms.push_back(store_.to_term(row[j]));
+            out.push_back(std::move(f));
+        }
+    }
+    return out;
+}
+
+}  // namespace biscuit::datalog::internal

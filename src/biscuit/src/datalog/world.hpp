@@ -1,0 +1,101 @@
+#pragma once
+
+// The fact store and the rule evaluator: a naive fixpoint where every fact carries the set of
+// blocks it was derived from, and every rule sees only facts its trusted origins cover.
+
+#include <biscuit/datalog/engine.hpp>
+#include <chrono>
+#include <unordered_map>
+#include <vector>
+
+#include "compiled_rule.hpp"
+#include "expression_evaluator.hpp"
+#include "value_store.hpp"
+
+namespace biscuit::datalog::internal {
+
+// The facts of one predicate name and arity, deduplicated by (values, origins).
+class Relation {
+  public:
+    explicit Relation(std::uint32_t arity) : arity_(arity) {}
+    bool insert(const Value* values, Origins origins);
+    std::size_t size() const { return origins_.size(); }
+    std::uint32_t arity() const { return arity_; }
+    const Value* row(std::size_t i) const { return values_.data() + i * arity_; }
+    Origins origins(std::size_t i) const { return origins_[i]; }
+
+  private:
+    std::size_t hash_row(const Value* values, Origins origins) const;
+    bool equal_row(std::size_t i, const Value* values, Origins origins) const;
+    void grow();
+
+    std::uint32_t arity_;
+    std::vector<Value> values_;
+    std::vector<Origins> origins_;
+    std::vector<std::uint32_t> table_;  // open addressing: row index + 1, 0 when empty
+};
+
+class World {
+  public:
+    explicit World(const RunLimits& limits);
+
+    ValueStore& store() { return store_; }
+    const ValueStore& store() const { return store_; }
+
+    void add_fact(const Fact& fact, Origins origins);
+    void add_rule(CompiledRule rule) { rules_.push_back(std::move(rule)); }
+
+    // Runs the rules to a fixpoint. Throws Error{RunLimit, ...} or Error{Execution, ...}.
+    void run();
+
+    // A query matches when some combination of visible facts satisfies its body.
+    bool query_matches(const CompiledRule& query);
+    // `check all`: every combination that matches the predicates satisfies the expressions.
+    bool query_matches_all(const CompiledRule& query);
+    std::vector<Fact> query_facts(const CompiledRule& query);
+
+    std::vector<WorldView::OriginFact> facts() const;
+
+    // Restarts the wall-clock budget (for queries made after authorization).
+    void restart_clock();
+
+    // The authorizer's view of the code it ran, for WorldView.
+    WorldView code_view;
+
+  private:
+    struct Derived {
+        std::uint64_t relation_key;
+        std::uint32_t arity;
+        std::size_t offset;  // into derived_values_
+        Origins origins;
+    };
+
+    // Calls on_match(bindings, origins) for each combination of visible facts matching the
+    // body's predicates; stops when it returns false. Returns false if stopped.
+    template <typename F>
+    bool for_each_match(const CompiledRule& rule, F&& on_match);
+    template <typename F>
+    bool join(const CompiledRule& rule, std::size_t index, Origins origins, F& on_match);
+    bool expressions_hold(const CompiledRule& rule);
+    void tick();
+    std::size_t fact_count() const { return fact_count_; }
+
+    static std::uint64_t key(std::uint32_t name, std::uint32_t arity) {
+        return (static_cast<std::uint64_t>(name) << 32) | arity;
+    }
+
+    RunLimits limits_;
+    std::chrono::steady_clock::time_point deadline_;
+    std::uint32_t ticks_ = 0;
+    ValueStore store_;
+    ExpressionEvaluator evaluator_;
+    std::unordered_map<std::uint64_t, Relation> relations_;
+    std::size_t fact_count_ = 0;
+    std::vector<CompiledRule> rules_;
+    Bindings bindings_;
+    std::vector<Derived> derived_;
+    std::vector<Value> derived_values_;
+    std::vector<std::uint32_t> touched_;  // variables bound in the current join, to undo
+};
+
+}  // namespace biscuit::datalog::internal

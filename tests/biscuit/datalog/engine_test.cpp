@@ -1,0 +1,163 @@
+#include <gtest/gtest.h>
+
+#include <biscuit/datalog/engine.hpp>
+#include <biscuit/datalog/parser.hpp>
+#include <biscuit/datalog/printer.hpp>
+
+namespace bd = biscuit::datalog;
+
+namespace {
+
+std::vector<bd::TokenBlock> token(std::initializer_list<const char*> sources) {
+    std::vector<bd::TokenBlock> out;
+    for (const char* s : sources) out.push_back({bd::parse_block(s), std::nullopt});
+    return out;
+}
+
+const char* kKeyA = "ed25519/acdd6d5b53bfee478bf689f8e012fe7988bf755e3d7c5152947abc149bc20189";
+
+}  // namespace
+
+TEST(DatalogEngine, CognitTokenAuthorizesAndAnswersQueries) {
+    auto blocks =
+        token({"user(\"alice\");\npassword(\"secret\");\n"
+               "check if time($time), $time < 2030-01-01T00:00:00Z;"});
+    bd::Parameters params;
+    params.terms["now"] = bd::Term::date(1767225600);  // 2026-01-01
+    const auto code =
+        bd::parse_authorizer("time({now});\nallow if user($u), password($p);", params);
+    const auto outcome = bd::authorize(blocks, code);
+    ASSERT_TRUE(outcome.ok()) << outcome.error()->what();
+    EXPECT_EQ(outcome.policy_index(), 0u);
+    const auto users = outcome.query(bd::parse_rule("u($u) <- user($u)"));
+    ASSERT_EQ(users.size(), 1u);
+    EXPECT_EQ(bd::to_string(users[0]), "u(\"alice\")");
+
+    params.terms["now"] = bd::Term::date(1893456000);  // 2030-01-01: expired
+    const auto late = bd::authorize(
+        blocks, bd::parse_authorizer("time({now});\nallow if user($u), password($p);", params));
+    ASSERT_FALSE(late.ok());
+    ASSERT_EQ(late.error()->failed_checks().size(), 1u);
+    EXPECT_EQ(late.error()->failed_checks()[0].rule,
+              "check if time($time), $time < 2030-01-01T00:00:00Z");
+}
+
+TEST(DatalogEngine, NoPolicyIsNoMatchingPolicy) {
+    const auto outcome = bd::authorize(token({"a(1);"}), bd::parse_authorizer("check if a(1);"));
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->sub_kind(), "NoMatchingPolicy");
+}
+
+TEST(DatalogEngine, DenyPolicyWins) {
+    const auto outcome =
+        bd::authorize(token({"a(1);"}), bd::parse_authorizer("deny if a(1);\nallow if true;"));
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->sub_kind(), "Unauthorized");
+    EXPECT_EQ(outcome.error()->policy()->kind, biscuit::MatchedPolicy::Kind::Deny);
+}
+
+TEST(DatalogEngine, LaterBlocksCannotAddRightsToEarlierScopes) {
+    // Block 1 fact is invisible to the authority block and the authorizer by default.
+    auto blocks = token({"check if extra(1);", "extra(1);"});
+    auto outcome = bd::authorize(blocks, bd::parse_authorizer("allow if extra(1);"));
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->sub_kind(), "NoMatchingPolicy");
+    ASSERT_EQ(outcome.error()->failed_checks().size(), 1u);
+    EXPECT_EQ(outcome.error()->failed_checks()[0].block_id, 0u);
+}
+
+TEST(DatalogEngine, PreviousScopeSeesEarlierBlocks) {
+    auto blocks = token({"a(0);", "b(1);", "check if a(0), b(1) trusting previous;"});
+    EXPECT_TRUE(bd::authorize(blocks, bd::parse_authorizer("allow if true;")).ok());
+    auto plain = token({"a(0);", "b(1);", "check if a(0), b(1);"});
+    EXPECT_FALSE(bd::authorize(plain, bd::parse_authorizer("allow if true;")).ok());
+}
+
+TEST(DatalogEngine, PublicKeyScopeSeesThirdPartyBlocks) {
+    std::vector<bd::TokenBlock> blocks;
+    blocks.push_back(
+        {bd::parse_block(std::string("check if group(\"admin\") trusting ") + kKeyA + ";"),
+         std::nullopt});
+    blocks.push_back({bd::parse_block("group(\"admin\");"), bd::parse_public_key(kKeyA)});
+    EXPECT_TRUE(bd::authorize(blocks, bd::parse_authorizer("allow if true;")).ok());
+    // The authorizer does not trust the third-party block unless asked to.
+    EXPECT_FALSE(bd::authorize(blocks, bd::parse_authorizer("allow if group(\"admin\");")).ok());
+    EXPECT_TRUE(bd::authorize(blocks, bd::parse_authorizer(std::string("allow if group(\"admin\") "
+                                                                       "trusting ") +
+                                                           kKeyA + ";"))
+                    .ok());
+}
+
+TEST(DatalogEngine, RulesDeriveFactsWithUnionOrigins) {
+    auto blocks =
+        token({"parent(\"a\", \"b\");\nparent(\"b\", \"c\");\nparent(\"c\", \"d\");\n"
+               "ancestor($x, $y) <- parent($x, $y);\n"
+               "ancestor($x, $z) <- parent($x, $y), ancestor($y, $z);"});
+    const auto outcome =
+        bd::authorize(blocks, bd::parse_authorizer("allow if ancestor(\"a\", \"d\");"));
+    ASSERT_TRUE(outcome.ok()) << outcome.error()->what();
+    EXPECT_EQ(outcome.query(bd::parse_rule("x($a, $b) <- ancestor($a, $b)")).size(), 6u);
+    const auto view = outcome.world();
+    EXPECT_EQ(view.facts.size(), 9u);
+    EXPECT_EQ(view.rules.size(), 2u);
+}
+
+TEST(DatalogEngine, CheckAllAndRejectIf) {
+    auto blocks =
+        token({"allowed([\"A\", \"B\"]);\n"
+               "check all operation($op), allowed($a), $a.contains($op);\n"
+               "reject if operation(\"C\");"});
+    EXPECT_TRUE(
+        bd::authorize(blocks, bd::parse_authorizer("operation(\"A\");\nallow if true;")).ok());
+    const auto bad = bd::authorize(
+        blocks, bd::parse_authorizer("operation(\"A\");\noperation(\"X\");\nallow if true;"));
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error()->failed_checks().size(), 1u);
+    const auto rejected =
+        bd::authorize(blocks, bd::parse_authorizer("operation(\"A\");\noperation(\"C\");\n"
+                                                   "allowed([\"C\"]) <- operation($x);\n"
+                                                   "allow if true;"));
+    ASSERT_FALSE(rejected.ok());
+    ASSERT_EQ(rejected.error()->failed_checks().size(), 2u);
+    EXPECT_EQ(rejected.error()->failed_checks()[1].rule, "reject if operation(\"C\")");
+}
+
+TEST(DatalogEngine, RunLimitsStopRunawayPrograms) {
+    // Counting up without bound: each iteration derives one new fact.
+    // An unsafe rule ($y only in an expression) is refused by the engine.
+    bd::Parameters lenient;
+    lenient.allow_unsafe_rules = true;
+    std::vector<bd::TokenBlock> blocks{
+        {bd::parse_block("n(0);\nn($y) <- n($x), $y == $x + 1;", lenient), std::nullopt}};
+    EXPECT_EQ(bd::authorize(blocks, bd::parse_authorizer("allow if true;")).error()->sub_kind(),
+              "InvalidBlockRule");
+
+    auto pairs =
+        token({"n(0);\nn(1);\nn(2);\nn(3);\nn(4);\nn(5);\nn(6);\nn(7);\nn(8);\nn(9);\n"
+               "p($a, $b, $c, $d) <- n($a), n($b), n($c), n($d);"});
+    auto many = bd::authorize(pairs, bd::parse_authorizer("allow if true;"));
+    ASSERT_FALSE(many.ok());
+    EXPECT_EQ(many.error()->kind(), biscuit::ErrorKind::RunLimit);
+
+    bd::RunLimits limits;
+    limits.max_iterations = 3;
+    auto chain =
+        token({"e(1, 2);\ne(2, 3);\ne(3, 4);\ne(4, 5);\ne(5, 6);\n"
+               "r($x, $y) <- e($x, $y);\nr($x, $z) <- r($x, $y), e($y, $z);"});
+    auto it = bd::authorize(chain, bd::parse_authorizer("allow if true;"), limits);
+    ASSERT_FALSE(it.ok());
+    EXPECT_EQ(it.error()->sub_kind(), "TooManyIterations");
+
+    limits = {};
+    limits.max_time = std::chrono::microseconds(0);
+    auto slow = bd::authorize(pairs, bd::parse_authorizer("allow if true;"), limits);
+    ASSERT_FALSE(slow.ok());
+    EXPECT_EQ(slow.error()->kind(), biscuit::ErrorKind::RunLimit);
+}
+
+TEST(DatalogEngine, ExpressionErrorsAbortAuthorization) {
+    auto outcome =
+        bd::authorize(token({"check if 1 / 0 == 0;"}), bd::parse_authorizer("allow if true;"));
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->kind(), biscuit::ErrorKind::Execution);
+}
