@@ -1,0 +1,89 @@
+#pragma once
+
+// Keys of Biscuit tokens: Ed25519 (the default) and secp256r1 (ECDSA over SHA-256), on OpenSSL 3.
+
+#include <biscuit/datalog/ast.hpp>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace biscuit {
+
+using Bytes = std::vector<std::uint8_t>;
+using Algorithm = datalog::PublicKey::Algorithm;
+
+// A verified public key. Construction checks the encoding (32 bytes for Ed25519, 33-byte SEC1
+// compressed point for secp256r1): a bad key is Error{Format, "InvalidKey"/"InvalidKeySize"}.
+class PublicKey {
+  public:
+    PublicKey(Algorithm algorithm, std::span<const std::uint8_t> bytes);
+    // 64 hex digits (Ed25519), or `ed25519/<hex>` / `secp256r1/<hex>`.
+    static PublicKey from_hex(std::string_view text);
+    static PublicKey from_datalog(const datalog::PublicKey& key);
+
+    Algorithm algorithm() const { return algorithm_; }
+    const Bytes& bytes() const { return bytes_; }
+    std::string to_hex() const;     // bare lowercase hex
+    std::string to_string() const;  // `ed25519/<hex>`
+    datalog::PublicKey to_datalog() const { return {algorithm_, bytes_}; }
+
+    // Throws Error{Format, "Signature/InvalidSignature"} when `signature` does not sign `message`.
+    void verify(std::span<const std::uint8_t> message,
+                std::span<const std::uint8_t> signature) const;
+
+    friend bool operator==(const PublicKey& a, const PublicKey& b) {
+        return a.algorithm_ == b.algorithm_ && a.bytes_ == b.bytes_;
+    }
+
+  private:
+    struct Handle;
+    Algorithm algorithm_;
+    Bytes bytes_;
+    std::shared_ptr<const Handle> handle_;  // the parsed OpenSSL key, shared by copies
+};
+
+class PrivateKey {
+  public:
+    PrivateKey(Algorithm algorithm, std::span<const std::uint8_t> bytes);
+    // 64 hex digits (Ed25519), or `ed25519-private/<hex>` / `secp256r1-private/<hex>`.
+    static PrivateKey from_hex(std::string_view text);
+    ~PrivateKey();
+    PrivateKey(const PrivateKey&);
+    PrivateKey& operator=(const PrivateKey&);
+    PrivateKey(PrivateKey&&) noexcept;
+    PrivateKey& operator=(PrivateKey&&) noexcept;
+
+    Algorithm algorithm() const { return algorithm_; }
+    const Bytes& bytes() const { return bytes_; }  // secret: never log it
+    std::string to_hex() const;
+    PublicKey public_key() const;
+    Bytes sign(std::span<const std::uint8_t> message) const;
+
+  private:
+    struct Handle;
+    Algorithm algorithm_;
+    Bytes bytes_;
+    std::shared_ptr<const Handle> handle_;
+};
+
+class KeyPair {
+  public:
+    explicit KeyPair(PrivateKey private_key);
+    static KeyPair generate(Algorithm algorithm = Algorithm::Ed25519);
+
+    const PrivateKey& private_key() const { return private_; }
+    const PublicKey& public_key() const { return public_; }
+
+  private:
+    PrivateKey private_;
+    PublicKey public_;
+};
+
+// Lowercase hex, and its inverse (Error{Format, "InvalidKey"} on a non-hex digit or odd length).
+std::string to_hex(std::span<const std::uint8_t> bytes);
+Bytes from_hex(std::string_view text);
+
+}  // namespace biscuit

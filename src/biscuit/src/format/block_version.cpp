@@ -1,0 +1,93 @@
+#include "format/block_version.hpp"
+
+#include <algorithm>
+#include <variant>
+
+namespace biscuit::format {
+namespace {
+
+using namespace datalog;
+
+std::uint32_t term_version(const Term& term) {
+    return std::visit(
+        [](const auto& v) -> std::uint32_t {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Null> || std::is_same_v<T, Array> ||
+                          std::is_same_v<T, Map>) {
+                return kDatalog33;
+            } else if constexpr (std::is_same_v<T, Set>) {
+                std::uint32_t out = kMinBlockVersion;
+                for (const auto& item : v.items) out = std::max(out, term_version(item));
+                return out;
+            } else {
+                return kMinBlockVersion;
+            }
+        },
+        term.value);
+}
+
+std::uint32_t ops_version(const std::vector<Op>& ops) {
+    std::uint32_t out = kMinBlockVersion;
+    for (const auto& op : ops) {
+        if (const auto* t = std::get_if<Term>(&op.value)) {
+            out = std::max(out, term_version(*t));
+        } else if (const auto* u = std::get_if<UnaryOp>(&op.value)) {
+            if (*u == UnaryOp::TypeOf) out = std::max(out, kDatalog33);
+        } else if (const auto* b = std::get_if<BinaryOp>(&op.value)) {
+            switch (*b) {
+                case BinaryOp::BitwiseAnd:
+                case BinaryOp::BitwiseOr:
+                case BinaryOp::BitwiseXor:
+                case BinaryOp::NotEqual:
+                    out = std::max(out, kDatalog31);
+                    break;
+                case BinaryOp::HeterogeneousEqual:
+                case BinaryOp::HeterogeneousNotEqual:
+                case BinaryOp::LazyAnd:
+                case BinaryOp::LazyOr:
+                case BinaryOp::All:
+                case BinaryOp::Any:
+                case BinaryOp::Get:
+                case BinaryOp::TryOr:
+                    out = std::max(out, kDatalog33);
+                    break;
+                default:
+                    break;
+            }
+        } else if (const auto* c = std::get_if<Closure>(&op.value)) {
+            out = std::max({out, kDatalog33, ops_version(c->ops)});
+        }
+    }
+    return out;
+}
+
+std::uint32_t predicate_version(const Predicate& p) {
+    std::uint32_t out = kMinBlockVersion;
+    for (const auto& t : p.terms) out = std::max(out, term_version(t));
+    return out;
+}
+
+std::uint32_t rule_version(const Rule& rule) {
+    std::uint32_t out = predicate_version(rule.head);
+    for (const auto& p : rule.body) out = std::max(out, predicate_version(p));
+    for (const auto& e : rule.expressions) out = std::max(out, ops_version(e.ops));
+    if (!rule.scopes.empty()) out = std::max(out, kDatalog31);
+    return out;
+}
+
+}  // namespace
+
+std::uint32_t required_version(const BlockCode& code, bool third_party) {
+    std::uint32_t out = third_party ? kDatalog32 : kMinBlockVersion;
+    if (!code.scopes.empty()) out = std::max(out, kDatalog31);
+    for (const auto& f : code.facts) out = std::max(out, predicate_version(f));
+    for (const auto& r : code.rules) out = std::max(out, rule_version(r));
+    for (const auto& c : code.checks) {
+        if (c.kind == Check::Kind::All) out = std::max(out, kDatalog31);
+        if (c.kind == Check::Kind::Reject) out = std::max(out, kDatalog33);
+        for (const auto& q : c.queries) out = std::max(out, rule_version(q));
+    }
+    return out;
+}
+
+}  // namespace biscuit::format
