@@ -627,8 +627,7 @@ class Parser {
             if (!eat(")")) fail("expected `)`");
             ops.push_back(Op{UnaryOp::Parens});
         } else {
-            Term t = term(depth + 1);
-            ops.push_back(Op{std::move(t)});
+            ops.emplace_back().value.emplace<Term>(term(depth + 1));
         }
         for (;;) {
             skip();
