@@ -37,6 +37,12 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// Builds the op in place: a temporary Op trips GCC 12's -Wmaybe-uninitialized on std::variant.
+template <typename T>
+void push_op(std::vector<Op>& ops, T&& value) {
+    ops.emplace_back().value.emplace<std::decay_t<T>>(std::forward<T>(value));
+}
+
 class Parser {
   public:
     Parser(std::string_view src, const Parameters& params) : src_(src), params_(params) {}
@@ -503,7 +509,7 @@ class Parser {
             skip();
             if (!eat("||")) break;
             expr_and(ops, depth);
-            ops.push_back(Op{BinaryOp::Or});
+            push_op(ops, BinaryOp::Or);
         }
     }
 
@@ -513,7 +519,7 @@ class Parser {
             skip();
             if (!eat("&&")) break;
             expr_cmp(ops, depth);
-            ops.push_back(Op{BinaryOp::And});
+            push_op(ops, BinaryOp::And);
         }
     }
 
@@ -541,7 +547,7 @@ class Parser {
             return;
         }
         expr_xor(ops, depth);
-        ops.push_back(Op{op});
+        push_op(ops, op);
     }
 
     void expr_xor(std::vector<Op>& ops, int depth) {
@@ -550,7 +556,7 @@ class Parser {
             skip();
             if (!eat("^")) break;
             expr_bor(ops, depth);
-            ops.push_back(Op{BinaryOp::BitwiseXor});
+            push_op(ops, BinaryOp::BitwiseXor);
         }
     }
 
@@ -560,7 +566,7 @@ class Parser {
             skip();
             if (peek("||") || !eat("|")) break;
             expr_band(ops, depth);
-            ops.push_back(Op{BinaryOp::BitwiseOr});
+            push_op(ops, BinaryOp::BitwiseOr);
         }
     }
 
@@ -570,7 +576,7 @@ class Parser {
             skip();
             if (peek("&&") || !eat("&")) break;
             expr_add(ops, depth);
-            ops.push_back(Op{BinaryOp::BitwiseAnd});
+            push_op(ops, BinaryOp::BitwiseAnd);
         }
     }
 
@@ -587,7 +593,7 @@ class Parser {
                 break;
             }
             expr_mul(ops, depth);
-            ops.push_back(Op{op});
+            push_op(ops, op);
         }
     }
 
@@ -604,7 +610,7 @@ class Parser {
                 break;
             }
             expr_unary(ops, depth);
-            ops.push_back(Op{op});
+            push_op(ops, op);
         }
     }
 
@@ -613,7 +619,7 @@ class Parser {
         if (peek("!") && !peek("!=")) {
             ++pos_;
             expr_unary(ops, depth + 1);
-            ops.push_back(Op{UnaryOp::Negate});
+            push_op(ops, UnaryOp::Negate);
             return;
         }
         expr_method(ops, depth);
@@ -625,7 +631,7 @@ class Parser {
             expr(ops, depth + 1);
             skip();
             if (!eat(")")) fail("expected `)`");
-            ops.push_back(Op{UnaryOp::Parens});
+            push_op(ops, UnaryOp::Parens);
         } else {
             ops.emplace_back().value.emplace<Term>(term(depth + 1));
         }
@@ -639,7 +645,7 @@ class Parser {
             skip();
             if (m == "length" || m == "type") {
                 if (!eat(")")) fail("expected `)`");
-                ops.push_back(Op{m == "length" ? UnaryOp::Length : UnaryOp::TypeOf});
+                push_op(ops, m == "length" ? UnaryOp::Length : UnaryOp::TypeOf);
                 continue;
             }
             BinaryOp op;
@@ -672,8 +678,8 @@ class Parser {
                 expr(c.ops, depth + 1);
                 skip();
                 if (!eat(")")) fail("expected `)`");
-                ops.push_back(Op{std::move(c)});
-                ops.push_back(Op{op});
+                push_op(ops, std::move(c));
+                push_op(ops, op);
                 continue;
             } else {
                 fail("unknown method");
@@ -681,7 +687,7 @@ class Parser {
             expr(ops, depth + 1);
             skip();
             if (!eat(")")) fail("expected `)`");
-            ops.push_back(Op{op});
+            push_op(ops, op);
         }
     }
 
