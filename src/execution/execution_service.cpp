@@ -1,0 +1,125 @@
+#include "execution/execution_service.hpp"
+
+#include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace ecf::execution {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using documents::Document;
+using documents::DocumentType;
+
+namespace {
+
+void require_type(const Document& document, DocumentType type) {
+    // The original answers a document of another TYPE as if it did not exist.
+    if (document.type != static_cast<int>(type)) {
+        throw Error(ErrorKind::NotFound, "Resource not found");
+    }
+}
+
+std::string flavour_of(const Document& requirement) {
+    auto it = requirement.template_values.find("FLAVOUR");
+    // A requirement without a usable FLAVOUR is the client's document to fix: 422, not 500.
+    if (it == requirement.template_values.end() || !it->value().is_string() ||
+        it->value().as_string().empty()) {
+        throw Error(ErrorKind::Unprocessable,
+                    "App requirement " + std::to_string(requirement.id) + " has no FLAVOUR");
+    }
+    std::string flavour(it->value().as_string());
+    // AMQP queue names are short strings of at most 255 bytes.
+    if (flavour.size() > 255) {
+        throw Error(ErrorKind::Unprocessable, "App requirement " + std::to_string(requirement.id) +
+                                                  " has a FLAVOUR longer than 255 bytes");
+    }
+    return flavour;
+}
+
+// The requirement's MAX_FUNCTION_EXECUTION_TIME (decimal seconds) plus the queue allowance
+// tightens the configured timeout; a missing or unreadable value leaves it as it is.
+std::chrono::milliseconds time_limit_for(const Document& requirement,
+                                         const ExecutionLimits& limits) {
+    auto it = requirement.template_values.find("MAX_FUNCTION_EXECUTION_TIME");
+    if (it == requirement.template_values.end() || !it->value().is_string()) {
+        return limits.execution_timeout;
+    }
+    const std::string_view text = it->value().as_string();
+    double seconds = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(seconds) ||
+        seconds <= 0 || seconds > 1e9) {
+        return limits.execution_timeout;
+    }
+    const auto requested = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0)) +
+                           limits.queue_allowance;
+    return std::min(limits.execution_timeout, requested);
+}
+
+std::string lower_case(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+}
+
+std::string request_message(const std::string& request_id, const ExecutionCall& call,
+                            const Document& function) {
+    json::object payload;
+    for (const auto& [key, value] : function.template_values) payload[lower_case(key)] = value;
+    payload["params"] = call.params;
+    payload["app_req_id"] = call.app_req_id;
+    json::object message{{"request_id", request_id}, {"mode", call.mode}};
+    message["payload"] = std::move(payload);
+    return json::serialize(message);
+}
+
+ExecutionOutcome outcome_of(broker::ExecutionResult result) {
+    if (result.code == 200) return {200, std::move(result.message)};
+    if (result.code < 100 || result.code > 599) {
+        // Not a status a client could be given: the runtime misbehaved.
+        return {502, json::object{{"detail", "Serverless Runtime answered an invalid code"}}};
+    }
+    return {static_cast<unsigned>(result.code),
+            json::object{{"detail", std::move(result.message)}}};
+}
+
+}  // namespace
+
+ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
+                                   documents::DocumentSource& documents,
+                                   broker::ExecutionBroker& broker, ExecutionLimits limits,
+                                   RequestIdSource request_ids)
+    : authorizer_(authorizer),
+      documents_(documents),
+      broker_(broker),
+      limits_(limits),
+      request_ids_(std::move(request_ids)) {}
+
+asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall& call,
+                                                            std::string& caller) {
+    using namespace asio::experimental::awaitable_operators;
+    const Credentials credentials = co_await authorizer_.authorize(call.token);
+    caller = credentials.user;
+
+    auto [function, requirement] = co_await (documents_.fetch(credentials, call.function_id) &&
+                                             documents_.fetch(credentials, call.app_req_id));
+    require_type(function, DocumentType::Function);
+    require_type(requirement, DocumentType::AppRequirement);
+
+    broker::ExecutionRequest request;
+    request.flavour = flavour_of(requirement);
+    request.request_id = request_ids_();
+    request.body = request_message(request.request_id, call, function);
+    request.deadline = std::chrono::steady_clock::now() + time_limit_for(requirement, limits_);
+    co_return outcome_of(co_await broker_.execute(std::move(request)));
+}
+
+}  // namespace ecf::execution

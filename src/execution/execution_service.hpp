@@ -1,0 +1,65 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "auth/token_authorizer.hpp"
+#include "broker/execution_broker.hpp"
+#include "documents/document_source.hpp"
+
+namespace ecf::execution {
+
+// One POST /v1/functions/{id}/execute, already checked for shape by the HTTP layer.
+struct ExecutionCall {
+    std::string token;
+    std::int64_t function_id = 0;
+    std::int64_t app_req_id = 0;
+    std::string mode;           // "sync" or "async", passed on to the SR as is
+    boost::json::array params;  // strings, opaque
+};
+
+// What the device gets: an HTTP status and its JSON body.
+struct ExecutionOutcome {
+    unsigned status = 200;
+    boost::json::value body;
+};
+
+struct ExecutionLimits {
+    // Longest wait for a result.
+    std::chrono::milliseconds execution_timeout{120'000};
+    // Added to a requirement's MAX_FUNCTION_EXECUTION_TIME for the time spent in the queue.
+    std::chrono::milliseconds queue_allowance{10'000};
+};
+
+// Makes a fresh uuid4 for each execution; passed in so tests can predict it.
+using RequestIdSource = std::function<std::string()>;
+
+// Runs one function on a Serverless Runtime: authorize the token, read the FUNCTION and the
+// APP_REQUIREMENT documents (at once, with the caller's credentials), check their TYPEs, build
+// the request message of contract §4, hand it to the broker, and turn the SR's result into the
+// answer of contract §1.
+class ExecutionService {
+  public:
+    ExecutionService(auth::TokenAuthorizer& authorizer, documents::DocumentSource& documents,
+                     broker::ExecutionBroker& broker, ExecutionLimits limits,
+                     RequestIdSource request_ids);
+
+    // `caller` is set to the token's user name as soon as it is known, so that a failure after
+    // authorization is still attributed in the access log. Throws ecf::Error.
+    boost::asio::awaitable<ExecutionOutcome> execute(const ExecutionCall& call,
+                                                     std::string& caller);
+
+  private:
+    auth::TokenAuthorizer& authorizer_;
+    documents::DocumentSource& documents_;
+    broker::ExecutionBroker& broker_;
+    ExecutionLimits limits_;
+    RequestIdSource request_ids_;
+};
+
+}  // namespace ecf::execution

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+namespace ecf::observability {
+
+// The service's logger: one line per event on standard error, at `level` (a log_level of the
+// configuration: trace, debug, info, warning/warn, error, critical, off). It is also installed
+// as spdlog's default logger, so libraries of the project that log through spdlog share it.
+std::shared_ptr<spdlog::logger> make_service_logger(const std::string& level);
+
+}  // namespace ecf::observability
