@@ -1,0 +1,561 @@
+#include "broker/amqp_execution_broker.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+
+#include "core/error.hpp"
+
+namespace ecf::broker {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Channels of the one connection. Results are consumed on their own channel so that nothing
+// that goes wrong with a publication or a declaration can stop the flow of results.
+constexpr std::uint16_t kResultsChannel = 1;
+constexpr std::uint16_t kPublishChannel = 2;  // confirm mode; per-request binds go here too
+constexpr std::uint16_t kDeclareChannel = 3;  // flavour queues; a refusal closes only this one
+
+constexpr std::uint16_t kPreconditionFailed = 406;
+constexpr std::size_t kMaxEventsPerRound = 1024;
+constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
+
+using Outcome = std::variant<ExecutionResult, ecf::Error>;
+using ResultChannel =
+    asio::experimental::concurrent_channel<void(boost::system::error_code, Outcome)>;
+
+// Turns an SR's result message (contract §4) into an outcome.
+Outcome parse_result(const std::string& body) {
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(body, ec);
+    if (ec || !value.is_object()) {
+        return ecf::Error(ErrorKind::Internal, "the serverless runtime sent a malformed result");
+    }
+    auto& object = value.as_object();
+    const auto* code = object.if_contains("code");
+    if (!code || !code->is_int64() || code->as_int64() < 100 || code->as_int64() > 599) {
+        return ecf::Error(ErrorKind::Internal,
+                          "the serverless runtime sent a result without a valid code");
+    }
+    ExecutionResult result;
+    result.code = static_cast<int>(code->as_int64());
+    if (auto* message = object.if_contains("message")) result.message = std::move(*message);
+    return result;
+}
+
+}  // namespace
+
+// Everything the broker thread and the callers of execute() share. The connection, the
+// pending executions and the declared flavours belong to the broker thread alone; callers only
+// touch the submission queue (under its mutex) and the atomics.
+class AmqpExecutionBroker::State {
+  public:
+    explicit State(BrokerSettings settings) : settings_(std::move(settings)) {
+        wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (wake_fd_ < 0) throw std::runtime_error("broker: eventfd failed");
+    }
+    ~State() {
+        if (wake_fd_ >= 0) ::close(wake_fd_);
+    }
+
+    // --- called by any thread ------------------------------------------------------------
+
+    bool start() {
+        {
+            std::lock_guard lock(mutex_);
+            if (thread_.joinable() || stopping_) return connected_;
+        }
+        thread_ = std::thread([this] { run(); });
+        const auto limit =
+            settings_.connection.connect_timeout + settings_.connection.rpc_timeout * 4;
+        std::unique_lock lock(mutex_);
+        first_attempt_cv_.wait_for(lock, limit, [this] { return first_attempt_done_; });
+        return connected_;
+    }
+
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake();
+        backoff_cv_.notify_all();
+        if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    }
+
+    // Queues one execution for the broker thread; throws Unavailable when it cannot.
+    void submit(ExecutionRequest request, std::shared_ptr<ResultChannel> channel) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) throw ecf::Error(ErrorKind::Unavailable, "the service is shutting down");
+            if (!connected_) {
+                throw ecf::Error(ErrorKind::Unavailable, "the message broker is unreachable");
+            }
+            if (submissions_.size() >= settings_.max_waiting_executions) {
+                throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
+            }
+            submissions_.push_back(Submission{std::move(request), std::move(channel)});
+        }
+        wake();
+    }
+
+    bool try_reserve_waiting_slot() {
+        const auto before = waiting_.fetch_add(1);
+        if (before >= settings_.max_waiting_executions) {
+            waiting_.fetch_sub(1);
+            return false;
+        }
+        return true;
+    }
+    void release_waiting_slot() { waiting_.fetch_sub(1); }
+
+    bool connected() const {
+        std::lock_guard lock(mutex_);
+        return connected_;
+    }
+    bool per_request_bindings() const { return per_request_bindings_.load(); }
+    std::size_t waiting() const { return waiting_.load(); }
+
+  private:
+    struct Submission {
+        ExecutionRequest request;
+        std::shared_ptr<ResultChannel> channel;
+    };
+    struct Pending {
+        std::shared_ptr<ResultChannel> channel;
+        std::multimap<Clock::time_point, std::string>::iterator by_deadline;
+        bool bound = false;  // per-request binding made for it
+    };
+
+    void wake() {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    }
+
+    bool stopping() const {
+        std::lock_guard lock(mutex_);
+        return stopping_;
+    }
+
+    void set_connected(bool connected) {
+        std::lock_guard lock(mutex_);
+        connected_ = connected;
+    }
+
+    void first_attempt_finished() {
+        {
+            std::lock_guard lock(mutex_);
+            first_attempt_done_ = true;
+        }
+        first_attempt_cv_.notify_all();
+    }
+
+    // --- the broker thread ---------------------------------------------------------------
+
+    void run() {
+        auto backoff = settings_.reconnect_min;
+        bool reported_down = false;
+        while (!stopping()) {
+            try {
+                connect();
+                set_connected(true);
+                first_attempt_finished();
+                if (reported_down) {
+                    spdlog::info("message broker {}: connected again",
+                                 settings_.address.redacted());
+                }
+                reported_down = false;
+                backoff = settings_.reconnect_min;
+                serve();
+            } catch (const std::exception& e) {
+                // Messages of AmqpError never hold the password.
+                if (!reported_down) {
+                    spdlog::error("message broker {}: {}; retrying in the background",
+                                  settings_.address.redacted(), e.what());
+                    reported_down = true;
+                } else {
+                    spdlog::debug("message broker: {}", e.what());
+                }
+            }
+            set_connected(false);
+            first_attempt_finished();
+            // The exclusive result queue died with the connection: a result for a waiting
+            // execution can no longer reach us, so waiting until the deadline would only turn a
+            // certain loss into a slow one. Fail them now.
+            fail_all(ErrorKind::Unavailable,
+                     "the connection to the message broker was lost; the result may be lost");
+            if (connection_) connection_->close();
+            connection_.reset();
+            if (stopping()) break;
+            std::unique_lock lock(mutex_);
+            backoff_cv_.wait_for(lock, backoff, [this] { return stopping_; });
+            backoff = std::min(backoff * 2, settings_.reconnect_max);
+        }
+        fail_all(ErrorKind::Unavailable, "the service is shutting down");
+        if (connection_) connection_->close();
+        connection_.reset();
+    }
+
+    void connect() {
+        auto options = settings_.connection;
+        options.connection_name = settings_.instance_name;
+        connection_ = std::make_unique<AmqpConnection>(settings_.address, options);
+        auto& c = *connection_;
+        c.open_channel(kResultsChannel);
+        c.open_channel(kPublishChannel);
+        c.open_channel(kDeclareChannel);
+
+        c.declare_exchange(kDeclareChannel, settings_.unrouted_exchange, "fanout");
+        AmqpExchangeOptions with_alternate;
+        with_alternate.alternate_exchange = settings_.unrouted_exchange;
+        try {
+            c.declare_exchange(kDeclareChannel, settings_.results_exchange, "direct",
+                               with_alternate);
+            per_request_bindings_ = false;
+        } catch (const AmqpChannelError& e) {
+            if (e.reply_code() != kPreconditionFailed) throw;
+            // `results` was declared earlier by someone else (the original ECF, an SR) without
+            // our alternate exchange: results then reach us only through a binding of their
+            // request id. Accept `results` as it is.
+            c.open_channel(kDeclareChannel);
+            AmqpExchangeOptions passive;
+            passive.passive = true;
+            c.declare_exchange(kDeclareChannel, settings_.results_exchange, "direct", passive);
+            per_request_bindings_ = true;
+            if (!warned_fallback_) {
+                spdlog::warn(
+                    "exchange '{}' exists without alternate-exchange '{}': falling back to one "
+                    "binding per request (slower; delete the exchange while no ECF runs to use "
+                    "the fast path)",
+                    settings_.results_exchange, settings_.unrouted_exchange);
+                warned_fallback_ = true;
+            }
+        }
+        AmqpQueueOptions exclusive;
+        exclusive.exclusive = true;
+        exclusive.auto_delete = true;
+        results_queue_ = c.declare_queue(kResultsChannel, "", exclusive);
+        c.bind_queue(kResultsChannel, results_queue_, settings_.unrouted_exchange, "");
+        // no_ack: results are transient anyway, and acks would double the broker's work.
+        c.consume(kResultsChannel, results_queue_, /*no_ack=*/true, /*exclusive=*/true);
+        c.confirm_select(kPublishChannel);
+        next_publish_tag_ = 1;
+        unconfirmed_.clear();
+        declared_flavours_.clear();
+    }
+
+    void serve() {
+        while (!stopping()) {
+            publish_submissions();
+            expire_pending();
+            wait_for_input();
+            for (std::size_t i = 0; i < kMaxEventsPerRound; ++i) {
+                auto event = connection_->next_event(std::chrono::milliseconds(0));
+                if (!event) break;
+                std::visit([this](auto& e) { handle(e); }, *event);
+            }
+        }
+    }
+
+    void wait_for_input() {
+        std::uint64_t drained;
+        while (::read(wake_fd_, &drained, sizeof drained) > 0) {
+        }
+        if (connection_->has_buffered_input()) return;
+        {
+            std::lock_guard lock(mutex_);
+            if (!submissions_.empty() || stopping_) return;
+        }
+        // At most 1 s so heartbeats are sent; with TLS, OpenSSL may hold decrypted bytes that
+        // poll() cannot see, so look again soon.
+        auto timeout = std::chrono::milliseconds(connection_->tls() ? 5 : 1000);
+        if (!by_deadline_.empty()) {
+            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   by_deadline_.begin()->first - Clock::now()) +
+                               std::chrono::milliseconds(1);
+            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
+        }
+        pollfd fds[2] = {{connection_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+        ::poll(fds, 2, static_cast<int>(timeout.count()));
+    }
+
+    void publish_submissions() {
+        std::deque<Submission> batch;
+        {
+            std::lock_guard lock(mutex_);
+            batch.swap(submissions_);
+        }
+        for (auto& s : batch) publish(s);
+    }
+
+    void publish(Submission& s) {
+        auto& r = s.request;
+        const auto now = Clock::now();
+        if (r.deadline <= now) return;  // its waiter has already timed out
+        if (pending_.contains(r.request_id)) {
+            deliver(s.channel, ecf::Error(ErrorKind::Internal, "duplicate request id"));
+            return;
+        }
+        if (!declared_flavours_.contains(r.flavour)) {
+            try {
+                // Contract §4: default properties, exactly as the SRs declare it.
+                connection_->declare_queue(kDeclareChannel, r.flavour);
+                declared_flavours_.insert(r.flavour);
+            } catch (const AmqpChannelError& e) {
+                // Only the declaration channel is closed: the others go on.
+                connection_->open_channel(kDeclareChannel);
+                spdlog::error("flavour queue '{}': {}", r.flavour, e.what());
+                deliver(s.channel,
+                        ecf::Error(ErrorKind::Internal,
+                                   "the queue of flavour '" + r.flavour +
+                                       "' cannot be used (declared with other properties?)"));
+                return;
+            }
+        }
+        auto by_deadline = by_deadline_.emplace(r.deadline, r.request_id);
+        Pending& pending = pending_[r.request_id];
+        pending.channel = s.channel;
+        pending.by_deadline = by_deadline;
+        if (per_request_bindings_) {
+            // Same channel as the publication, before it: the binding is in place before the
+            // request can reach an SR. No-wait: no round trip.
+            connection_->bind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
+                                    r.request_id, /*nowait=*/true);
+            pending.bound = true;
+        }
+        AmqpProperties properties;
+        properties.content_type = "application/json";
+        properties.correlation_id = r.request_id;
+        // RabbitMQ drops the request once it is stale, so no SR runs it for nobody.
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
+        properties.expiration = std::to_string(std::max<std::int64_t>(1, left.count()));
+        connection_->publish(kPublishChannel, "", r.flavour, r.body, properties,
+                             /*mandatory=*/true);
+        unconfirmed_.emplace(next_publish_tag_++, r.request_id);
+    }
+
+    void handle(AmqpDelivery& d) {
+        if (d.channel != kResultsChannel) return;
+        // Results are routed by request id only (the routing key the SR published with).
+        auto it = pending_.find(d.routing_key);
+        if (it == pending_.end()) {
+            spdlog::debug("result for request {} dropped: late, duplicate or not ours",
+                          d.routing_key);
+            return;
+        }
+        auto channel = it->second.channel;
+        finish(it);
+        deliver(channel, parse_result(d.message.body));
+    }
+
+    void handle(AmqpConfirm& c) {
+        if (c.channel != kPublishChannel) return;
+        auto end = c.multiple ? unconfirmed_.upper_bound(c.delivery_tag)
+                              : unconfirmed_.find(c.delivery_tag);
+        auto begin = c.multiple ? unconfirmed_.begin() : end;
+        if (!c.multiple) {
+            if (end == unconfirmed_.end()) return;
+            ++end;
+        }
+        for (auto it = begin; it != end; ++it) {
+            if (!c.ack)
+                fail(it->second, ErrorKind::Unavailable,
+                     "the message broker refused the execution request");
+        }
+        unconfirmed_.erase(begin, end);
+    }
+
+    void handle(AmqpReturn& r) {
+        if (r.channel != kPublishChannel) return;
+        // Unroutable: the flavour queue vanished (deleted by an operator?). Declare it again
+        // next time.
+        declared_flavours_.erase(r.routing_key);
+        fail(r.message.properties.correlation_id, ErrorKind::Unavailable,
+             "no queue took the execution request for flavour '" + r.routing_key + "'");
+    }
+
+    void handle(AmqpChannelClosed& c) {
+        spdlog::warn("message broker closed channel {}: {} {}", c.channel, c.reply_code,
+                     c.reply_text);
+        if (c.channel == kPublishChannel) {
+            // Publications not yet confirmed may or may not have been routed.
+            for (auto& [tag, id] : unconfirmed_) {
+                fail(id, ErrorKind::Unavailable, "the execution request could not be confirmed");
+            }
+            unconfirmed_.clear();
+            next_publish_tag_ = 1;
+            connection_->open_channel(kPublishChannel);
+            connection_->confirm_select(kPublishChannel);
+        } else if (c.channel == kDeclareChannel) {
+            connection_->open_channel(kDeclareChannel);
+        } else {
+            throw AmqpError("the channel of the results was closed");  // reconnect
+        }
+    }
+
+    void handle(AmqpOtherMethod&) {}  // e.g. the unbind-ok of a pipelined unbind
+
+    void expire_pending() {
+        const auto now = Clock::now();
+        while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+            auto it = pending_.find(by_deadline_.begin()->second);
+            if (it == pending_.end()) {
+                by_deadline_.erase(by_deadline_.begin());
+                continue;
+            }
+            // The waiter has given up on its own timer (Timeout); a late result will be dropped.
+            spdlog::debug("request {} passed its deadline", it->first);
+            finish(it);
+        }
+    }
+
+    // Forgets a pending execution (and its per-request binding).
+    void finish(std::unordered_map<std::string, Pending>::iterator it) {
+        if (it->second.bound && connection_) {
+            connection_->unbind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
+                                      it->first, /*pipelined=*/true);
+        }
+        by_deadline_.erase(it->second.by_deadline);
+        pending_.erase(it);
+    }
+
+    void fail(const std::string& request_id, ErrorKind kind, const std::string& message) {
+        auto it = pending_.find(request_id);
+        if (it == pending_.end()) return;
+        auto channel = it->second.channel;
+        finish(it);
+        deliver(channel, ecf::Error(kind, message));
+    }
+
+    void fail_all(ErrorKind kind, const std::string& message) {
+        for (auto& [id, pending] : pending_) deliver(pending.channel, ecf::Error(kind, message));
+        pending_.clear();
+        by_deadline_.clear();
+        unconfirmed_.clear();
+        std::deque<Submission> batch;
+        {
+            std::lock_guard lock(mutex_);
+            batch.swap(submissions_);
+        }
+        for (auto& s : batch) deliver(s.channel, ecf::Error(kind, message));
+    }
+
+    static void deliver(const std::shared_ptr<ResultChannel>& channel, Outcome outcome) {
+        // Fails when the waiter is gone (deadline passed, caller cancelled): the result is
+        // dropped, never handed to anyone else.
+        if (!channel->try_send(boost::system::error_code{}, std::move(outcome))) {
+            spdlog::debug("result dropped: its waiter has gone");
+        }
+    }
+
+    const BrokerSettings settings_;
+    int wake_fd_ = -1;
+
+    // Shared with the callers of execute().
+    mutable std::mutex mutex_;
+    std::condition_variable first_attempt_cv_;
+    std::condition_variable backoff_cv_;
+    bool first_attempt_done_ = false;
+    bool connected_ = false;
+    bool stopping_ = false;
+    std::deque<Submission> submissions_;
+    std::atomic<std::size_t> waiting_{0};
+    std::atomic<bool> per_request_bindings_{false};
+    std::thread thread_;
+
+    // The broker thread's own.
+    std::unique_ptr<AmqpConnection> connection_;
+    std::string results_queue_;
+    std::set<std::string> declared_flavours_;
+    std::unordered_map<std::string, Pending> pending_;
+    std::multimap<Clock::time_point, std::string> by_deadline_;
+    std::map<std::uint64_t, std::string> unconfirmed_;  // publish delivery tag -> request id
+    std::uint64_t next_publish_tag_ = 1;
+    bool warned_fallback_ = false;
+};
+
+AmqpExecutionBroker::AmqpExecutionBroker(BrokerSettings settings)
+    : state_(std::make_shared<State>(std::move(settings))) {}
+
+AmqpExecutionBroker::~AmqpExecutionBroker() {
+    stop();
+}
+
+bool AmqpExecutionBroker::start() {
+    return state_->start();
+}
+void AmqpExecutionBroker::stop() {
+    state_->stop();
+}
+bool AmqpExecutionBroker::connected() const {
+    return state_->connected();
+}
+bool AmqpExecutionBroker::per_request_bindings() const {
+    return state_->per_request_bindings();
+}
+std::size_t AmqpExecutionBroker::waiting() const {
+    return state_->waiting();
+}
+
+asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest request) {
+    using namespace asio::experimental::awaitable_operators;
+    if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
+        throw ecf::Error(ErrorKind::Internal,
+                         "the requirement's FLAVOUR is not a valid queue name");
+    }
+    if (request.request_id.empty() || request.request_id.size() > kMaxQueueName) {
+        throw ecf::Error(ErrorKind::Internal, "invalid request id");
+    }
+    if (request.deadline <= Clock::now()) {
+        throw ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
+    }
+    if (!state_->try_reserve_waiting_slot()) {
+        throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
+    }
+    struct SlotRelease {
+        State& state;
+        ~SlotRelease() { state.release_waiting_slot(); }
+    } slot{*state_};
+
+    auto executor = co_await asio::this_coro::executor;
+    auto channel = std::make_shared<ResultChannel>(executor, 1);
+    struct ChannelClose {
+        std::shared_ptr<ResultChannel>& channel;
+        ~ChannelClose() { channel->close(); }  // a late result finds it closed: dropped
+    } close_on_exit{channel};
+
+    asio::steady_timer timer(executor, request.deadline);
+    state_->submit(std::move(request), channel);
+    auto outcome = co_await (channel->async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (outcome.index() == 1) {
+        throw ecf::Error(ErrorKind::Timeout, "no result before the execution deadline");
+    }
+    auto& [ec, result] = std::get<0>(outcome);
+    if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
+    if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
+    co_return std::move(std::get<ExecutionResult>(result));
+}
+
+}  // namespace ecf::broker

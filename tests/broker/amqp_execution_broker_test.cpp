@@ -1,0 +1,330 @@
+// AmqpExecutionBroker against a real RabbitMQ: the node of the CTest fixture `rabbitmq` (its
+// AMQP port in the file named by ECF_TEST_RABBITMQ_PORT_FILE), and for the restart test a
+// private node of its own started through tests/harness/rabbitmq.py.
+
+#include "broker/amqp_execution_broker.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "test_runtime.hpp"
+
+namespace ecf::broker {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::TestRuntime;
+using testing::TestRuntimeBehaviour;
+
+std::string unique(const std::string& prefix) {
+    static int counter = 0;
+    return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+std::string uuid_like(int i) {
+    return unique("req") + "-" + std::to_string(i);
+}
+
+std::optional<std::uint16_t> fixture_port() {
+    const char* file = std::getenv("ECF_TEST_RABBITMQ_PORT_FILE");
+    if (!file) return std::nullopt;
+    std::ifstream in(file);
+    int port = 0;
+    if (!(in >> port) || port <= 0) return std::nullopt;
+    return static_cast<std::uint16_t>(port);
+}
+
+BrokerAddress address_on(std::uint16_t port) {
+    return BrokerAddress::parse("amqp://guest:guest@127.0.0.1:" + std::to_string(port));
+}
+
+ExecutionRequest make_request(const std::string& flavour, const std::string& id,
+                              std::chrono::milliseconds timeout,
+                              const std::string& params = "gAVLAi4=") {
+    boost::json::object payload{
+        {"lang", "PY"}, {"fc", "Zm4="}, {"params", {params}}, {"app_req_id", 39}};
+    boost::json::object body{{"request_id", id}, {"mode", "sync"}, {"payload", payload}};
+    return ExecutionRequest{flavour, id, boost::json::serialize(body), Clock::now() + timeout};
+}
+
+std::string expected_res(const ExecutionRequest& r) {
+    return boost::json::serialize(boost::json::parse(r.body).at("payload"));
+}
+
+// Runs one execute() to completion on a private io_context; bounded by `limit`.
+ExecutionResult run_execute(AmqpExecutionBroker& broker, ExecutionRequest request,
+                            std::chrono::milliseconds limit = 20s) {
+    asio::io_context io;
+    auto future = asio::co_spawn(io, broker.execute(std::move(request)), asio::use_future);
+    io.run_for(limit);
+    if (future.wait_for(0s) != std::future_status::ready) {
+        throw std::runtime_error("execute() did not complete in time");
+    }
+    return future.get();
+}
+
+ErrorKind error_kind_of(AmqpExecutionBroker& broker, ExecutionRequest request) {
+    try {
+        run_execute(broker, std::move(request));
+    } catch (const ecf::Error& e) {
+        return e.kind();
+    }
+    ADD_FAILURE() << "execute() succeeded";
+    return ErrorKind::BadRequest;
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+    const auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return condition();
+}
+
+class AmqpExecutionBrokerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto port = fixture_port();
+        if (!port) GTEST_SKIP() << "no RabbitMQ: run through CTest (fixture `rabbitmq`)";
+        address_ = address_on(*port);
+    }
+
+    BrokerSettings settings() const {
+        BrokerSettings s;
+        s.address = address_;
+        s.instance_name = "ecf-broker-test";
+        return s;
+    }
+
+    BrokerAddress address_;
+};
+
+TEST_F(AmqpExecutionBrokerTest, RoutesTheResultToItsWaiter) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    EXPECT_FALSE(broker.per_request_bindings());
+    TestRuntime runtime(address_, flavour);
+    auto request = make_request(flavour, uuid_like(0), 10s);
+    const auto expected = expected_res(request);
+    const auto result = run_execute(broker, request);
+    EXPECT_EQ(result.code, 200);
+    EXPECT_EQ(result.message.at("ret_code").as_int64(), 0);
+    EXPECT_EQ(std::string(result.message.at("res").as_string()), expected);
+    EXPECT_EQ(broker.waiting(), 0u);
+}
+
+TEST_F(AmqpExecutionBrokerTest, ManyConcurrentRequestsEachGetTheirOwnResult) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    std::vector<std::unique_ptr<TestRuntime>> runtimes;
+    for (int i = 0; i < 4; ++i)
+        runtimes.push_back(std::make_unique<TestRuntime>(address_, flavour));
+
+    constexpr int kRequests = 300;
+    asio::io_context io;
+    std::vector<std::future<ExecutionResult>> futures;
+    std::vector<std::string> expected;
+    for (int i = 0; i < kRequests; ++i) {
+        auto request = make_request(flavour, uuid_like(i), 30s, "param-" + std::to_string(i));
+        expected.push_back(expected_res(request));
+        futures.push_back(asio::co_spawn(io, broker.execute(std::move(request)), asio::use_future));
+    }
+    std::thread second([&] { io.run_for(40s); });
+    io.run_for(40s);
+    second.join();
+    for (int i = 0; i < kRequests; ++i) {
+        ASSERT_EQ(futures[i].wait_for(0s), std::future_status::ready) << i;
+        const auto result = futures[i].get();
+        EXPECT_EQ(std::string(result.message.at("res").as_string()), expected[i]) << i;
+    }
+    EXPECT_EQ(broker.waiting(), 0u);
+}
+
+TEST_F(AmqpExecutionBrokerTest, DeadlineGivesTimeoutAndTheLateResultIsDropped) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    {
+        TestRuntimeBehaviour slow;
+        slow.delay = 600ms;
+        TestRuntime runtime(address_, flavour, slow);
+        const auto started = Clock::now();
+        EXPECT_EQ(error_kind_of(broker, make_request(flavour, uuid_like(0), 300ms)),
+                  ErrorKind::Timeout);
+        EXPECT_LT(Clock::now() - started, 2s);
+        ASSERT_TRUE(wait_until([&] { return runtime.received() == 1; }, 5s));
+        std::this_thread::sleep_for(700ms);  // the late result arrives and must be dropped
+    }
+    TestRuntime runtime(address_, flavour);
+    auto request = make_request(flavour, uuid_like(1), 10s, "fresh");
+    const auto expected = expected_res(request);
+    EXPECT_EQ(std::string(run_execute(broker, request).message.at("res").as_string()), expected);
+}
+
+TEST_F(AmqpExecutionBrokerTest, DuplicateResultsAreIgnored) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    TestRuntimeBehaviour twice;
+    twice.answer_twice = true;
+    TestRuntime runtime(address_, flavour, twice);
+    for (int i = 0; i < 5; ++i) {
+        auto request = make_request(flavour, uuid_like(i), 10s, "p" + std::to_string(i));
+        const auto expected = expected_res(request);
+        EXPECT_EQ(std::string(run_execute(broker, request).message.at("res").as_string()),
+                  expected);
+    }
+}
+
+TEST_F(AmqpExecutionBrokerTest, TooManyWaitingExecutionsAreRefusedAtOnce) {
+    const auto flavour = unique("flavour");
+    auto s = settings();
+    s.max_waiting_executions = 2;
+    AmqpExecutionBroker broker(s);
+    ASSERT_TRUE(broker.start());
+    TestRuntimeBehaviour silent;
+    silent.answer = false;
+    TestRuntime runtime(address_, flavour, silent);
+    asio::io_context io;
+    auto a = asio::co_spawn(io, broker.execute(make_request(flavour, uuid_like(0), 2s)),
+                            asio::use_future);
+    auto b = asio::co_spawn(io, broker.execute(make_request(flavour, uuid_like(1), 2s)),
+                            asio::use_future);
+    auto c = asio::co_spawn(io, broker.execute(make_request(flavour, uuid_like(2), 2s)),
+                            asio::use_future);
+    io.run_for(5s);
+    EXPECT_THROW(a.get(), ecf::Error);
+    EXPECT_THROW(b.get(), ecf::Error);
+    try {
+        c.get();
+        ADD_FAILURE() << "third execution accepted";
+    } catch (const ecf::Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+}
+
+TEST_F(AmqpExecutionBrokerTest, FlavourQueueWithOtherPropertiesFailsOnlyThatRequest) {
+    const auto bad = unique("durable-flavour");
+    const auto good = unique("flavour");
+    {
+        AmqpConnection setup(address_);
+        setup.open_channel(1);
+        AmqpQueueOptions durable;
+        durable.durable = true;
+        setup.declare_queue(1, bad, durable);
+    }
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    TestRuntime runtime(address_, good);
+    EXPECT_EQ(error_kind_of(broker, make_request(bad, uuid_like(0), 5s)), ErrorKind::Internal);
+    auto request = make_request(good, uuid_like(1), 10s);
+    EXPECT_EQ(run_execute(broker, request).code, 200);
+    EXPECT_EQ(error_kind_of(broker, make_request(bad, uuid_like(2), 5s)), ErrorKind::Internal);
+    EXPECT_EQ(run_execute(broker, make_request(good, uuid_like(3), 10s)).code, 200);
+    AmqpConnection cleanup(address_);
+    cleanup.open_channel(1);
+    cleanup.delete_queue(1, bad);
+}
+
+TEST_F(AmqpExecutionBrokerTest, FallsBackToPerRequestBindingsWhenResultsPreExists) {
+    // A `results` of its own name, so that the other tests keep the fast path.
+    const auto results = unique("results-plain");
+    const auto flavour = unique("flavour");
+    {
+        AmqpConnection setup(address_);
+        setup.open_channel(1);
+        setup.declare_exchange(1, results, "direct");
+    }
+    auto s = settings();
+    s.results_exchange = results;
+    AmqpExecutionBroker broker(s);
+    ASSERT_TRUE(broker.start());
+    EXPECT_TRUE(broker.per_request_bindings());
+    TestRuntimeBehaviour behaviour;
+    behaviour.results_exchange = results;
+    TestRuntime runtime(address_, flavour, behaviour);
+    for (int i = 0; i < 20; ++i) {
+        auto request = make_request(flavour, uuid_like(i), 10s, "fb" + std::to_string(i));
+        const auto expected = expected_res(request);
+        EXPECT_EQ(std::string(run_execute(broker, request).message.at("res").as_string()),
+                  expected);
+    }
+    AmqpConnection cleanup(address_);
+    cleanup.open_channel(1);
+    cleanup.delete_exchange(1, results);
+}
+
+TEST(AmqpExecutionBrokerDown, UnreachableBrokerGivesUnavailableAtOnce) {
+    // A port nobody listens on: bind one, close it.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    BrokerSettings s;
+    s.address = address_on(ntohs(addr.sin_port));
+    s.connection.connect_timeout = 1s;
+    AmqpExecutionBroker broker(s);
+    EXPECT_FALSE(broker.start());
+    const auto started = Clock::now();
+    EXPECT_EQ(error_kind_of(broker, make_request("f", "r", 10s)), ErrorKind::Unavailable);
+    EXPECT_LT(Clock::now() - started, 200ms);
+    broker.stop();
+}
+
+// A private node, restarted under the broker's feet.
+TEST(AmqpExecutionBrokerRestart, ReconnectsAfterTheBrokerRestarts) {
+    const char* harness = std::getenv("ECF_TEST_RABBITMQ_HARNESS");
+    if (!harness) GTEST_SKIP() << "ECF_TEST_RABBITMQ_HARNESS not set";
+    const std::string dir = "/tmp/ecf-broker-restart-" + std::to_string(::getpid());
+    const std::string cli = std::string("/usr/bin/python3 ") + harness;
+    const std::string port_file = dir + ".port";
+    ASSERT_EQ(
+        std::system(
+            (cli + " start --dir " + dir + " --port-file " + port_file + " >/dev/null").c_str()),
+        0);
+    struct StopNode {
+        std::string command;
+        ~StopNode() { [[maybe_unused]] int rc = std::system(command.c_str()); }
+    } stop_node{cli + " stop --remove --dir " + dir + " >/dev/null; rm -f " + port_file};
+    int port = 0;
+    std::ifstream(port_file) >> port;
+    ASSERT_GT(port, 0);
+    const auto address = address_on(static_cast<std::uint16_t>(port));
+    BrokerSettings s;
+    s.address = address;
+    s.reconnect_max = 500ms;
+    AmqpExecutionBroker broker(s);
+    ASSERT_TRUE(broker.start());
+    const auto flavour = unique("flavour");
+    {
+        TestRuntime runtime(address, flavour);
+        EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(0), 10s)).code, 200);
+    }
+    ASSERT_EQ(std::system((cli + " restart --dir " + dir + " >/dev/null").c_str()), 0);
+    ASSERT_TRUE(wait_until([&] { return broker.connected(); }, 30s));
+    TestRuntime runtime(address, flavour);
+    EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(1), 10s)).code, 200);
+}
+
+}  // namespace
+}  // namespace ecf::broker
