@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include "documents/document_source.hpp"
+
+namespace ecf::documents {
+
+// Keeps documents read from another source for a short while, so that a burst of executions of
+// one function reads OpenNebula once. Entries are keyed by user, SHA-256 of the password and
+// document id: a wrong password never gets a document that a right one fetched.
+// Concurrent misses of one key share one call to the source (single flight), across threads.
+// Errors are not cached: the next call asks the source again (a bad password must not lock out
+// the good one, and OpenNebula's answer to a fixed password may change at any time).
+class DocumentCache : public DocumentSource {
+  public:
+    // `ttl` 0 disables caching (every call goes to `source`, concurrent misses still shared).
+    // `max_entries` bounds the cache; the oldest entries are evicted first.
+    DocumentCache(std::shared_ptr<DocumentSource> source, std::chrono::milliseconds ttl,
+                  std::size_t max_entries);
+    ~DocumentCache() override;
+
+    boost::asio::awaitable<Document> fetch(const Credentials& credentials,
+                                           std::int64_t id) override;
+
+    std::size_t size() const;
+
+  private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace ecf::documents
