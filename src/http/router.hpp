@@ -2,6 +2,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,8 +31,11 @@ using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>
 // "/v1/functions/{id}/execute". Routes are added at start-up, before the server runs; lookups
 // are then read-only and safe from every I/O thread.
 class Router {
-public:
-    void add(boost::beast::http::verb method, std::string pattern, Handler handler);
+  public:
+    // `openapi` is the route's OpenAPI 3.1 Operation Object (summary, parameters, requestBody,
+    // responses); /openapi.json publishes it. Left empty, a minimal one is made from the pattern.
+    void add(boost::beast::http::verb method, std::string pattern, Handler handler,
+             boost::json::object openapi = {});
 
     struct Match {
         const Handler* handler = nullptr;
@@ -41,11 +45,16 @@ public:
     // not for this method (405).
     std::optional<Match> find(boost::beast::http::verb method, std::string_view path) const;
 
-private:
+    // The OpenAPI "paths" object of every route added so far.
+    boost::json::object openapi_paths() const;
+
+  private:
     struct Route {
         boost::beast::http::verb method;
         std::vector<std::string> segments;
         Handler handler;
+        std::string pattern;
+        boost::json::object openapi;
     };
     std::vector<Route> routes_;
 };

@@ -1,0 +1,277 @@
+#include "http/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+
+#include "http/error_response.hpp"
+#include "http/request_id.hpp"
+
+namespace ecf::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_awaitable = asio::use_awaitable;
+
+// Counts a connection or a request for as long as it lives.
+class CountedScope {
+  public:
+    explicit CountedScope(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
+    ~CountedScope() { --count_; }
+    CountedScope(const CountedScope&) = delete;
+    CountedScope& operator=(const CountedScope&) = delete;
+
+  private:
+    std::atomic<std::size_t>& count_;
+};
+
+// The response to a request that could not even be read: always closes the connection.
+Response bare_error(beast_http::status status, std::string_view detail) {
+    Request request{beast_http::verb::get, "/", 11};
+    request.keep_alive(false);
+    auto response = json_response(status, boost::json::object{{"detail", detail}}, request);
+    response.keep_alive(false);
+    return response;
+}
+
+tcp::endpoint resolve_listen_address(asio::io_context& io, const std::string& host,
+                                     std::uint16_t port) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (!ec) return {address, port};
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(host, std::to_string(port));
+    return results.begin()->endpoint();
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, ServerOptions options, const Router& router,
+               observability::AccessLog access_log, std::shared_ptr<spdlog::logger> logger)
+    : io_(io),
+      options_(std::move(options)),
+      router_(router),
+      access_log_(std::move(access_log)),
+      logger_(std::move(logger)),
+      acceptor_(asio::make_strand(io)) {}
+
+void Server::start() {
+    const auto endpoint = resolve_listen_address(io_, options_.host, options_.port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+}
+
+tcp::endpoint Server::local_endpoint() const {
+    return acceptor_.local_endpoint();
+}
+
+void Server::shutdown(std::function<void()> drained) {
+    if (stopping_.exchange(true)) return;
+    asio::post(acceptor_.get_executor(), [this] {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+    });
+    asio::co_spawn(asio::make_strand(io_), drain(std::move(drained)), asio::detached);
+}
+
+asio::awaitable<void> Server::drain(std::function<void()> drained) {
+    const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (requests_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(use_awaitable);
+    }
+    if (requests_in_flight_.load() > 0) {
+        logger_->warn("shutdown: {} requests still in flight after the drain time",
+                      requests_in_flight_.load());
+    }
+    drained();
+}
+
+asio::awaitable<void> Server::accept_loop() {
+    for (;;) {
+        boost::system::error_code ec;
+        tcp::socket socket = co_await acceptor_.async_accept(
+            asio::make_strand(io_), asio::redirect_error(use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        if (ec) {
+            // Out of descriptors and the like: wait a little rather than spin.
+            logger_->warn("accept failed: {}", ec.message());
+            asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+            continue;
+        }
+        auto executor = socket.get_executor();
+        if (connections_.load() >= options_.max_connections) {
+            asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
+        } else {
+            asio::co_spawn(executor, session(std::move(socket)), [this](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& failure) {
+                    logger_->error("connection failed: {}", failure.what());
+                }
+            });
+        }
+    }
+}
+
+asio::awaitable<void> Server::refuse(tcp::socket socket) {
+    CountedScope counted(connections_);
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(options_.header_timeout);
+    auto response = bare_error(beast_http::status::service_unavailable, "Too many connections");
+    boost::system::error_code ec;
+    co_await beast_http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> Server::session(tcp::socket socket) {
+    CountedScope counted(connections_);
+    boost::system::error_code ec;
+    std::string peer;
+    if (auto remote = socket.remote_endpoint(ec); !ec) peer = remote.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    bool first = true;
+
+    for (;;) {
+        // Waiting for a request to begin is bounded by the idle time on a kept-alive
+        // connection; once it begins, header and body each have header_timeout.
+        if (buffer.size() == 0) {
+            stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+            const std::size_t read = co_await stream.async_read_some(
+                buffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
+            if (ec) break;
+            buffer.commit(read);
+        }
+        first = false;
+        if (stopping_.load()) break;
+
+        beast_http::request_parser<beast_http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+        parser.body_limit(options_.max_body_bytes);
+        stream.expires_after(options_.header_timeout);
+        co_await beast_http::async_read_header(stream, buffer, parser,
+                                               asio::redirect_error(use_awaitable, ec));
+        CountedScope in_flight(requests_in_flight_);
+        std::optional<Response> refusal;
+        if (ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == beast_http::error::end_of_stream || ec == asio::error::connection_reset) {
+            break;
+        } else if (ec == beast_http::error::body_limit) {
+            // A Content-Length beyond the limit is refused before any body is read.
+            refusal = bare_error(beast_http::status::payload_too_large, "Request body too large");
+        } else if (ec == beast_http::error::header_limit) {
+            refusal = bare_error(beast_http::status::request_header_fields_too_large,
+                                 "Request header too large");
+        } else if (ec) {
+            refusal = bare_error(beast_http::status::bad_request, "Bad Request");
+        } else {
+            const auto& header = parser.get();
+            const auto length = parser.content_length();
+            if (length && *length > options_.max_body_bytes) {
+                refusal =
+                    bare_error(beast_http::status::payload_too_large, "Request body too large");
+            } else {
+                if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
+                    beast_http::response<beast_http::empty_body> proceed{
+                        beast_http::status::continue_, header.version()};
+                    co_await beast_http::async_write(stream, proceed,
+                                                     asio::redirect_error(use_awaitable, ec));
+                    if (ec) break;
+                }
+                co_await beast_http::async_read(stream, buffer, parser,
+                                                asio::redirect_error(use_awaitable, ec));
+                if (ec == beast_http::error::body_limit) {
+                    refusal =
+                        bare_error(beast_http::status::payload_too_large, "Request body too large");
+                } else if (ec == beast::error::timeout || ec == asio::error::eof ||
+                           ec == asio::error::connection_reset) {
+                    break;
+                } else if (ec) {
+                    refusal = bare_error(beast_http::status::bad_request, "Bad Request");
+                }
+            }
+        }
+
+        Response response;
+        if (refusal) {
+            response = std::move(*refusal);
+            response.set("X-Request-Id", make_request_id());
+            const auto& header = parser.get();
+            access_log_.record({.method = header.method_string(),
+                                .target = header.target(),
+                                .status = response.result_int(),
+                                .duration = {},
+                                .request_id = response["X-Request-Id"],
+                                .user = {},
+                                .peer = peer});
+        } else {
+            stream.expires_never();
+            response = co_await handle(parser.get(), peer);
+        }
+        const bool keep_alive = response.keep_alive() && !stopping_.load();
+        response.keep_alive(keep_alive);
+        stream.expires_after(options_.header_timeout);
+        co_await beast_http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+        if (ec || !keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<Response> Server::handle(const Request& request, const std::string& peer) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto client_id = request["X-Request-Id"];
+    RequestContext context{
+        request,
+        is_sane_request_id(client_id) ? std::string(client_id) : make_request_id(),
+        {},
+        {},
+        {}};
+    Response response;
+    try {
+        auto target = boost::urls::parse_origin_form(request.target());
+        if (!target) throw Error(ErrorKind::BadRequest, "Bad Request");
+        for (const auto& param : target->params()) context.query[param.key] = param.value;
+        auto match = router_.find(request.method(), target->path());
+        if (!match) throw Error(ErrorKind::NotFound, "Not Found");
+        if (match->handler == nullptr)
+            throw Error(ErrorKind::MethodNotAllowed, "Method Not Allowed");
+        context.path_params = std::move(match->path_params);
+        response = co_await (*match->handler)(context);
+    } catch (...) {
+        response = error_response(std::current_exception(), request);
+    }
+    response.set("X-Request-Id", context.request_id);
+    access_log_.record({.method = request.method_string(),
+                        .target = request.target(),
+                        .status = response.result_int(),
+                        .duration = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - started),
+                        .request_id = context.request_id,
+                        .user = context.user,
+                        .peer = peer});
+    co_return response;
+}
+
+}  // namespace ecf::http

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/router.hpp"
+#include "observability/access_log.hpp"
+
+namespace ecf::http {
+
+struct ServerOptions {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 1339;  // 0: any free port (see Server::local_endpoint)
+    std::size_t max_body_bytes = 16 * 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    // Longest time to read a request's header, and then its body, once its first byte came.
+    std::chrono::milliseconds header_timeout{10'000};
+    // Longest wait for the next request on a kept-alive connection.
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::size_t max_connections = 10'000;
+    // On shutdown, longest wait for the requests in flight.
+    std::chrono::milliseconds drain_timeout{30'000};
+};
+
+// HTTP/1.1 server with keep-alive: one coroutine per connection on its own strand of the given
+// io_context, which any number of threads may run. Every response carries X-Request-Id and
+// every request leaves one access-log line.
+class Server {
+  public:
+    Server(boost::asio::io_context& io, ServerOptions options, const Router& router,
+           observability::AccessLog access_log, std::shared_ptr<spdlog::logger> logger);
+
+    // Binds and starts accepting. Throws std::system_error when the address cannot be bound.
+    void start();
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    // Stops accepting, lets the requests in flight finish (up to drain_timeout), then calls
+    // `drained` once, on an I/O thread. Idle kept-alive connections are not waited for.
+    void shutdown(std::function<void()> drained);
+
+    std::size_t connections() const noexcept { return connections_.load(); }
+
+  private:
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<Response> handle(const Request& request, const std::string& peer);
+    boost::asio::awaitable<void> drain(std::function<void()> drained);
+
+    boost::asio::io_context& io_;
+    ServerOptions options_;
+    const Router& router_;
+    observability::AccessLog access_log_;
+    std::shared_ptr<spdlog::logger> logger_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::atomic<std::size_t> connections_{0};
+    std::atomic<std::size_t> requests_in_flight_{0};
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace ecf::http

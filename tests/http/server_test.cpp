@@ -1,0 +1,294 @@
+// The server and the routes of contract §1, over a real socket on 127.0.0.1, with in-test fakes
+// behind the execution service.
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <future>
+#include <thread>
+
+#include "core/error.hpp"
+#include "http/api_routes.hpp"
+#include "http/docs_routes.hpp"
+
+namespace ecf::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+namespace json = boost::json;
+using asio::ip::tcp;
+
+class FakeAuthorizer : public auth::TokenAuthorizer {
+  public:
+    asio::awaitable<Credentials> authorize(std::string_view token) override {
+        if (token != "good") throw Error(ErrorKind::Unauthorized, "token does not verify");
+        co_return Credentials{"alice", "secret"};
+    }
+};
+
+class FakeDocuments : public documents::DocumentSource {
+  public:
+    asio::awaitable<documents::Document> fetch(const Credentials&, std::int64_t id) override {
+        documents::Document document;
+        document.id = id;
+        document.type = id == 39 ? 1338 : 1339;
+        document.template_values = {{"FLAVOUR", "Energy"}, {"LANG", "PY"}};
+        co_return document;
+    }
+};
+
+// Answers after `delay`, echoing the params.
+class FakeBroker : public broker::ExecutionBroker {
+  public:
+    std::chrono::milliseconds delay{0};
+    asio::awaitable<broker::ExecutionResult> execute(broker::ExecutionRequest request) override {
+        if (delay.count() > 0) {
+            asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+        auto message = json::parse(request.body);
+        co_return broker::ExecutionResult{
+            200,
+            json::object{
+                {"ret_code", 0}, {"res", message.at("payload").at("params")}, {"err", nullptr}}};
+    }
+};
+
+struct Reply {
+    unsigned status = 0;
+    std::string body;
+    beast_http::fields headers;
+    json::value json() const { return json::parse(body); }
+};
+
+class ServerTest : public ::testing::Test {
+  protected:
+    asio::io_context io;
+    FakeAuthorizer authorizer;
+    FakeDocuments documents;
+    FakeBroker broker;
+    execution::ExecutionService executions{
+        authorizer, documents, broker, {}, [] { return std::string("id-1"); }};
+    Router router;
+    std::unique_ptr<Server> server;
+    std::vector<std::thread> threads;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+
+    void start(ServerOptions options = {}) {
+        options.host = "127.0.0.1";
+        options.port = 0;
+        add_api_routes(router, executions, authorizer);
+        add_docs_routes(router, {"Edge Cluster Frontend", "test"});
+        auto logger = std::make_shared<spdlog::logger>(
+            "test", std::make_shared<spdlog::sinks::null_sink_mt>());
+        server =
+            std::make_unique<Server>(io, options, router, observability::AccessLog(logger), logger);
+        server->start();
+        work.emplace(io.get_executor());
+        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+    }
+
+    void TearDown() override {
+        work.reset();
+        io.stop();
+        for (auto& thread : threads) thread.join();
+    }
+
+    tcp::socket connect() {
+        tcp::socket socket(io);
+        socket.connect(server->local_endpoint());
+        return socket;
+    }
+
+    static Reply exchange(tcp::socket& socket,
+                          beast_http::request<beast_http::string_body> request) {
+        request.prepare_payload();
+        beast_http::write(socket, request);
+        beast::flat_buffer buffer;
+        beast_http::response<beast_http::string_body> response;
+        beast_http::read(socket, buffer, response);
+        return {response.result_int(), response.body(), response.base()};
+    }
+
+    Reply send(beast_http::verb method, std::string target, std::string body = {},
+               std::map<std::string, std::string> headers = {}) {
+        auto socket = connect();
+        beast_http::request<beast_http::string_body> request{method, target, 11};
+        request.set(beast_http::field::host, "127.0.0.1");
+        for (const auto& [name, value] : headers) request.set(name, value);
+        request.body() = std::move(body);
+        return exchange(socket, std::move(request));
+    }
+
+    Reply execute(std::string query, std::string body, bool with_token = true,
+                  std::string path_id = "7") {
+        std::map<std::string, std::string> headers;
+        if (with_token) headers["token"] = "good";
+        return send(beast_http::verb::post, "/v1/functions/" + path_id + "/execute" + query, body,
+                    headers);
+    }
+};
+
+TEST_F(ServerTest, ExecuteAnswersTheRuntimesMessage) {
+    start();
+    auto reply = execute("?app_req_id=39&mode=sync", R"(["gAVLAi4=","gAVLAy4="])");
+    EXPECT_EQ(reply.status, 200u);
+    EXPECT_EQ(reply.json(),
+              json::parse(R"({"ret_code":0,"res":["gAVLAi4=","gAVLAy4="],"err":null})"));
+    EXPECT_EQ(reply.headers["X-Request-Id"].size(), 32u);
+    EXPECT_EQ(reply.headers[beast_http::field::content_type], "application/json");
+}
+
+TEST_F(ServerTest, MissingTokenIs400) {
+    start();
+    auto reply = execute("?app_req_id=39&mode=sync", R"([])", false);
+    EXPECT_EQ(reply.status, 400u);
+    EXPECT_EQ(reply.json(), json::parse(R"({"detail":"Missing token in header"})"));
+}
+
+TEST_F(ServerTest, BadTokenIs401) {
+    start();
+    auto reply = send(beast_http::verb::post, "/v1/functions/7/execute?app_req_id=39&mode=sync",
+                      "[]", {{"token", "bad"}});
+    EXPECT_EQ(reply.status, 401u);
+    EXPECT_EQ(reply.json(), json::parse(R"({"detail":"token does not verify"})"));
+}
+
+TEST_F(ServerTest, MalformedRequestsAre422BeforeTheTokenIsLookedAt) {
+    start();
+    auto reply = execute("?mode=fast", R"(["a", 3])", false, "x");
+    EXPECT_EQ(reply.status, 422u);
+    const auto body = reply.json();
+    const auto& detail = body.at("detail").as_array();
+    ASSERT_EQ(detail.size(), 4u);
+    EXPECT_EQ(detail[0].at("loc"), json::parse(R"(["path","id"])"));
+    EXPECT_EQ(detail[1].at("loc"), json::parse(R"(["query","app_req_id"])"));
+    EXPECT_EQ(detail[1].at("type"), "missing");
+    EXPECT_EQ(detail[2].at("loc"), json::parse(R"(["query","mode"])"));
+    EXPECT_EQ(detail[3].at("loc"), json::parse(R"(["body",1])"));
+
+    EXPECT_EQ(execute("?app_req_id=39&mode=sync", "{not json").status, 422u);
+    EXPECT_EQ(execute("?app_req_id=39&mode=sync", "").status, 422u);
+    EXPECT_EQ(execute("?app_req_id=39&mode=sync", R"({"a":"b"})").status, 422u);
+    EXPECT_EQ(execute("?app_req_id=1.5&mode=sync", "[]").status, 422u);
+    EXPECT_EQ(execute("?app_req_id=99999999999999999999&mode=sync", "[]").status, 422u);
+}
+
+TEST_F(ServerTest, DeviceMetrics) {
+    start();
+    EXPECT_EQ(
+        send(beast_http::verb::post, "/v1/device_metrics", R"({"cpu":1})", {{"token", "good"}})
+            .status,
+        200u);
+    EXPECT_EQ(send(beast_http::verb::post, "/v1/device_metrics", R"({"cpu":1})").status, 400u);
+    EXPECT_EQ(send(beast_http::verb::post, "/v1/device_metrics", R"({"cpu":1})", {{"token", "bad"}})
+                  .status,
+              401u);
+    EXPECT_EQ(send(beast_http::verb::post, "/v1/device_metrics", "[1]", {{"token", "good"}}).status,
+              422u);
+}
+
+TEST_F(ServerTest, UnknownRoutesAndMethods) {
+    start();
+    auto missing = send(beast_http::verb::get, "/nowhere");
+    EXPECT_EQ(missing.status, 404u);
+    EXPECT_EQ(missing.json(), json::parse(R"({"detail":"Not Found"})"));
+    auto wrong = send(beast_http::verb::get, "/v1/functions/7/execute");
+    EXPECT_EQ(wrong.status, 405u);
+    EXPECT_EQ(wrong.json(), json::parse(R"({"detail":"Method Not Allowed"})"));
+}
+
+TEST_F(ServerTest, DocsAndOpenApi) {
+    start();
+    auto root = send(beast_http::verb::get, "/");
+    EXPECT_EQ(root.status, 307u);
+    EXPECT_EQ(root.headers[beast_http::field::location], "/docs");
+    auto docs = send(beast_http::verb::get, "/docs");
+    EXPECT_EQ(docs.status, 200u);
+    EXPECT_NE(docs.body.find("/openapi.json"), std::string::npos);
+    EXPECT_EQ(docs.body.find("http://"), std::string::npos);  // nothing from elsewhere
+    auto openapi = send(beast_http::verb::get, "/openapi.json").json();
+    EXPECT_EQ(openapi.at("openapi"), "3.1.0");
+    EXPECT_TRUE(openapi.at("paths").at("/v1/functions/{id}/execute").as_object().contains("post"));
+    EXPECT_TRUE(openapi.at("paths").at("/v1/device_metrics").as_object().contains("post"));
+}
+
+TEST_F(ServerTest, ClientRequestIdIsKeptWhenSane) {
+    start();
+    auto kept = send(beast_http::verb::get, "/docs", "", {{"X-Request-Id", "abc-123"}});
+    EXPECT_EQ(kept.headers["X-Request-Id"], "abc-123");
+    auto replaced = send(beast_http::verb::get, "/docs", "", {{"X-Request-Id", "a b<script>"}});
+    EXPECT_EQ(replaced.headers["X-Request-Id"].size(), 32u);
+}
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
+    start();
+    auto socket = connect();
+    for (int i = 0; i < 3; ++i) {
+        beast_http::request<beast_http::string_body> request{beast_http::verb::get, "/docs", 11};
+        EXPECT_EQ(exchange(socket, request).status, 200u);
+    }
+}
+
+TEST_F(ServerTest, TooLargeBodyIs413) {
+    ServerOptions options;
+    options.max_body_bytes = 100;
+    start(options);
+    auto reply = execute("?app_req_id=39&mode=sync", "[\"" + std::string(200, 'a') + "\"]");
+    EXPECT_EQ(reply.status, 413u);
+}
+
+TEST_F(ServerTest, GarbageIs400) {
+    start();
+    auto socket = connect();
+    asio::write(socket, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
+    beast::flat_buffer buffer;
+    beast_http::response<beast_http::string_body> response;
+    beast_http::read(socket, buffer, response);
+    EXPECT_EQ(response.result_int(), 400u);
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreRefused) {
+    ServerOptions options;
+    options.max_connections = 1;
+    start(options);
+    auto first = connect();
+    // Let the server count the first connection before the second arrives.
+    for (int i = 0; i < 100 && server->connections() == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    auto second = send(beast_http::verb::get, "/docs");
+    EXPECT_EQ(second.status, 503u);
+}
+
+TEST_F(ServerTest, ShutdownLetsRequestsInFlightFinish) {
+    broker.delay = std::chrono::milliseconds(300);
+    start();
+    const auto endpoint = server->local_endpoint();
+    auto pending = std::async(std::launch::async,
+                              [this] { return execute("?app_req_id=39&mode=sync", R"(["x"])"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::promise<void> drained;
+    server->shutdown([&drained] { drained.set_value(); });
+    auto reply = pending.get();
+    EXPECT_EQ(reply.status, 200u);
+    EXPECT_EQ(reply.headers[beast_http::field::connection], "close");
+    EXPECT_EQ(drained.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    // No longer accepting.
+    tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect(endpoint, ec);
+    EXPECT_TRUE(ec);
+}
+
+}  // namespace
+}  // namespace ecf::http
