@@ -1,0 +1,130 @@
+// `ecf-runtime`: a reference Serverless Runtime worker. It consumes one flavour queue as an SR
+// does (contract §4) and runs each execution by forwarding it to a real SR's HTTP API
+// (--forward) or by running a command (--exec), e.g. scripts/executors/python_executor.py.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "broker/broker_address.hpp"
+#include "core/error.hpp"
+#include "runtime/forward_executor.hpp"
+#include "runtime/process_executor.hpp"
+#include "runtime/runtime_worker.hpp"
+
+namespace {
+
+// SIGTERM and SIGINT are blocked in every thread and taken by this one with sigtimedwait, so a
+// stop is a plain atomic flag and no handler runs in the middle of rabbitmq-c or spdlog.
+class StopSignals {
+  public:
+    StopSignals() {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGTERM);
+        sigaddset(&signals_, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+        watcher_ = std::thread([this] {
+            const timespec tick{0, 200'000'000};
+            while (!done_) {
+                const int signal_number = sigtimedwait(&signals_, nullptr, &tick);
+                if (signal_number == SIGTERM || signal_number == SIGINT) {
+                    spdlog::info("signal {} received: stopping", signal_number);
+                    stop_requested_ = true;
+                }
+            }
+        });
+    }
+    ~StopSignals() {
+        done_ = true;
+        watcher_.join();
+    }
+    const std::atomic<bool>& stop_requested() const { return stop_requested_; }
+
+  private:
+    sigset_t signals_{};
+    std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> done_{false};
+    std::thread watcher_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ecf-runtime: a Serverless Runtime worker for one flavour queue"};
+    std::string broker_url;
+    std::string flavour;
+    int prefetch = 1;
+    std::string forward_url;
+    std::string exec_command;
+    double exec_timeout = 60;
+    std::size_t max_output_bytes = 64 * 1024 * 1024;
+    std::string log_level = "info";
+    app.add_option("--broker", broker_url,
+                   "RabbitMQ: amqp://user:pass@host:port/vhost, amqps://..., http://host:port")
+        ->required();
+    app.add_option("--flavour", flavour, "the flavour queue to consume")->required();
+    app.add_option("--prefetch", prefetch, "unacknowledged deliveries at once")
+        ->check(CLI::Range(1, 65535))
+        ->capture_default_str();
+    auto* forward = app.add_option("--forward", forward_url,
+                                   "run by POSTing to URL/v1/faas/execute-sync (a real SR's API)");
+    auto* exec = app.add_option("--exec", exec_command,
+                                "run COMMAND (by /bin/sh -c) per execution: payload JSON on "
+                                "stdin, ExecResponse JSON on stdout");
+    forward->excludes(exec);
+    app.add_option("--exec-timeout", exec_timeout, "seconds one execution may take")
+        ->check(CLI::Range(0.001, 86400.0))
+        ->capture_default_str();
+    app.add_option("--max-output-bytes", max_output_bytes,
+                   "largest answer read from the command or the SR API")
+        ->capture_default_str();
+    app.add_option("--log-level", log_level, "trace, debug, info, warning, error, critical, off")
+        ->capture_default_str();
+    try {
+        app.parse(argc, argv);
+        if (forward_url.empty() && exec_command.empty()) {
+            throw CLI::RequiredError("--forward or --exec");
+        }
+    } catch (const CLI::ParseError& e) {
+        const int status = app.exit(e);
+        return status == 0 ? 0 : 2;
+    }
+
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ ecf-runtime: %v");
+
+    ecf::runtime::RuntimeWorkerOptions options;
+    try {
+        options.broker = ecf::broker::BrokerAddress::parse(broker_url);
+    } catch (const std::invalid_argument& e) {
+        spdlog::critical("--broker: {}", e.what());
+        return 2;
+    }
+    options.flavour = flavour;
+    options.prefetch = static_cast<std::uint16_t>(prefetch);
+
+    const auto time_limit = std::chrono::milliseconds(static_cast<long long>(exec_timeout * 1000));
+    std::unique_ptr<ecf::runtime::Executor> executor;
+    try {
+        if (!forward_url.empty()) {
+            executor = std::make_unique<ecf::runtime::ForwardExecutor>(forward_url, time_limit,
+                                                                       max_output_bytes);
+        } else {
+            executor = std::make_unique<ecf::runtime::ProcessExecutor>(
+                exec_command, ecf::runtime::ProcessLimits{.time_limit = time_limit,
+                                                          .max_output_bytes = max_output_bytes});
+        }
+    } catch (const ecf::Error& e) {
+        spdlog::critical("{}", e.what());
+        return 2;
+    }
+
+    StopSignals signals;
+    ecf::runtime::RuntimeWorker worker(options, *executor, signals.stop_requested());
+    worker.run();
+    return 0;
+}

@@ -1,0 +1,166 @@
+#include "runtime/runtime_worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
+#include <variant>
+
+#include "core/error.hpp"
+#include "runtime/request_message.hpp"
+
+namespace ecf::runtime {
+namespace {
+
+constexpr std::uint16_t kChannel = 1;
+constexpr const char* kResultsExchange = "results";
+
+}  // namespace
+
+RuntimeWorker::RuntimeWorker(RuntimeWorkerOptions options, Executor& executor,
+                             const std::atomic<bool>& stop_requested)
+    : options_(std::move(options)), executor_(executor), stop_requested_(stop_requested) {}
+
+void RuntimeWorker::run() {
+    auto delay = options_.reconnect_delay;
+    while (!stop_requested_) {
+        try {
+            broker::AmqpConnectionOptions connection_options;
+            connection_options.connection_name = "ecf-runtime " + options_.flavour;
+            broker::AmqpConnection connection(options_.broker, connection_options);
+            serve(connection);
+            connection.close();
+            delay = options_.reconnect_delay;
+        } catch (const broker::AmqpError& e) {
+            // AmqpError messages name the broker without its password.
+            spdlog::warn("broker: {}; connecting again in {} ms", e.what(), delay.count());
+            if (!wait_before_reconnecting(delay)) break;
+            delay = std::min(delay * 2, options_.max_reconnect_delay);
+        }
+    }
+    spdlog::info("stopped");
+}
+
+void RuntimeWorker::serve(broker::AmqpConnection& connection) {
+    waiting_.clear();
+    published_ = 0;
+    connection.open_channel(kChannel);
+    // Both with default properties, exactly as the ECF and the SRs declare them (contract §4):
+    // any other property makes RabbitMQ refuse the declaration.
+    connection.declare_queue(kChannel, options_.flavour);
+    connection.declare_exchange(kChannel, kResultsExchange, "direct");
+    connection.confirm_select(kChannel);
+    connection.qos(kChannel, options_.prefetch);
+    connection.consume(kChannel, options_.flavour, /*no_ack=*/false);
+    spdlog::info("consuming queue '{}' on {} with prefetch {}", options_.flavour,
+                 options_.broker.redacted(), options_.prefetch);
+
+    while (!stop_requested_) {
+        if (!waiting_.empty()) {
+            const broker::AmqpDelivery delivery = std::move(waiting_.front());
+            waiting_.pop_front();
+            handle(connection, delivery);
+            continue;
+        }
+        auto event = connection.next_event(options_.poll_interval);
+        if (!event) continue;
+        if (auto* delivery = std::get_if<broker::AmqpDelivery>(&*event)) {
+            handle(connection, *delivery);
+        } else {
+            keep(std::move(*event));
+        }
+    }
+    // Deliveries received but not started go back to the queue when the channel closes.
+    spdlog::info("stop requested; {} waiting deliveries go back to the queue", waiting_.size());
+}
+
+void RuntimeWorker::keep(broker::AmqpEvent event) {
+    if (auto* delivery = std::get_if<broker::AmqpDelivery>(&event)) {
+        waiting_.push_back(std::move(*delivery));
+    } else if (auto* closed = std::get_if<broker::AmqpChannelClosed>(&event)) {
+        throw broker::AmqpError("broker closed the channel: " + std::to_string(closed->reply_code) +
+                                " " + closed->reply_text);
+    }
+    // Other events (late confirms, returns) need nothing.
+}
+
+void RuntimeWorker::handle(broker::AmqpConnection& connection,
+                           const broker::AmqpDelivery& delivery) {
+    RequestMessage request;
+    try {
+        request = parse_request_message(delivery.message.body);
+    } catch (const Error& e) {
+        // Redelivering it would fail the same way forever.
+        spdlog::warn("dropping a malformed request message ({} bytes): {}",
+                     delivery.message.body.size(), e.what());
+        connection.ack(kChannel, delivery.delivery_tag);
+        return;
+    }
+    spdlog::debug("executing request {}{}", request.request_id,
+                  delivery.redelivered ? " (redelivered)" : "");
+    const auto started = std::chrono::steady_clock::now();
+    const broker::ExecutionResult result = execute_while_serving(connection, request.payload);
+    publish_confirmed(connection, request.request_id, result_message_body(result));
+    connection.ack(kChannel, delivery.delivery_tag);
+    spdlog::info("request {}: code {} in {} ms", request.request_id, result.code,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+}
+
+broker::ExecutionResult RuntimeWorker::execute_while_serving(broker::AmqpConnection& connection,
+                                                             const boost::json::value& payload) {
+    auto execution = std::async(std::launch::async, [this, &payload] {
+        try {
+            return executor_.execute(payload);
+        } catch (const std::exception& e) {
+            // Executors answer failures themselves; this is a bug or resource exhaustion.
+            spdlog::error("executor failed: {}", e.what());
+            return broker::ExecutionResult{500, boost::json::string("Internal Server Error")};
+        }
+    });
+    // rabbitmq-c answers heartbeats only while it is called: keep reading while the function
+    // runs. If the connection is lost meanwhile, the execution still finishes (the future's
+    // destructor waits; every executor has a time limit) before the error goes up.
+    while (execution.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+        if (auto event = connection.next_event(std::chrono::milliseconds(50))) {
+            keep(std::move(*event));
+        }
+    }
+    return execution.get();
+}
+
+void RuntimeWorker::publish_confirmed(broker::AmqpConnection& connection,
+                                      const std::string& request_id, const std::string& body) {
+    broker::AmqpProperties properties;
+    properties.content_type = "application/json";
+    connection.publish(kChannel, kResultsExchange, request_id, body, properties);
+    const std::uint64_t sequence = ++published_;
+    const auto deadline = std::chrono::steady_clock::now() + options_.confirm_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto event = connection.next_event(std::chrono::milliseconds(50));
+        if (!event) continue;
+        if (auto* confirm = std::get_if<broker::AmqpConfirm>(&*event)) {
+            const bool covers = confirm->delivery_tag == sequence ||
+                                (confirm->multiple && confirm->delivery_tag >= sequence);
+            if (!covers) continue;
+            // A nack means the broker lost the result; the request is acked all the same,
+            // since running it again could repeat a side effect of the function.
+            if (!confirm->ack) spdlog::error("broker refused the result of {}", request_id);
+            return;
+        }
+        keep(std::move(*event));
+    }
+    throw broker::AmqpError("broker did not confirm a result in time");
+}
+
+bool RuntimeWorker::wait_before_reconnecting(std::chrono::milliseconds delay) const {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < until) {
+        if (stop_requested_) return false;
+        std::this_thread::sleep_for(std::min(options_.poll_interval, delay));
+    }
+    return !stop_requested_;
+}
+
+}  // namespace ecf::runtime
