@@ -1,0 +1,129 @@
+#include "standalone/device_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <biscuit/biscuit.hpp>
+
+#include "core/error.hpp"
+#include "standalone/local_token_authorizer.hpp"
+#include "standalone/root_key_file.hpp"
+#include "standalone/token_issuer.hpp"
+#include "temporary_folder.hpp"
+
+namespace ecf::standalone {
+namespace {
+
+namespace json = boost::json;
+
+ErrorKind kind_of(const std::function<void()>& call) {
+    try {
+        call();
+    } catch (const Error& e) {
+        return e.kind();
+    }
+    ADD_FAILURE() << "no ecf::Error";
+    return ErrorKind::Internal;
+}
+
+TEST(DeviceApiRequirements, FillsTheCognitFrontendsDefaults) {
+    const auto values = DeviceApi::requirement_template(json::object{});
+    EXPECT_EQ(values.at("FLAVOUR").as_string(), "Nature");
+    EXPECT_EQ(values.at("IS_CONFIDENTIAL").as_string(), "False");
+    EXPECT_EQ(values.at("MAX_LATENCY").as_string(), "10");
+    EXPECT_EQ(values.at("MAX_FUNCTION_EXECUTION_TIME").as_string(), "1.0");
+    EXPECT_EQ(values.at("MIN_ENERGY_RENEWABLE_USAGE").as_string(), "80");
+    EXPECT_FALSE(values.contains("GEOLOCATION"));
+    EXPECT_FALSE(values.contains("ID"));
+}
+
+TEST(DeviceApiRequirements, StoresValuesAsOpenNebulaStrings) {
+    const auto values = DeviceApi::requirement_template(json::parse(R"({
+        "FLAVOUR": "Energy", "MAX_FUNCTION_EXECUTION_TIME": 2.5, "MAX_LATENCY": 45,
+        "GEOLOCATION": {"latitude": 43.05, "longitude": -2.53}, "ID": "device-1",
+        "IS_CONFIDENTIAL": true, "PROVIDER": ["p1"]})"));
+    EXPECT_EQ(values.at("FLAVOUR").as_string(), "Energy");
+    EXPECT_EQ(values.at("MAX_FUNCTION_EXECUTION_TIME").as_string(), "2.5");
+    EXPECT_EQ(values.at("MAX_LATENCY").as_string(), "45");
+    EXPECT_EQ(values.at("GEOLOCATION").as_string(), "43.05,-2.53");
+    EXPECT_EQ(values.at("ID").as_string(), "device-1");
+    EXPECT_EQ(values.at("IS_CONFIDENTIAL").as_string(), "True");
+}
+
+TEST(DeviceApiRequirements, AnswersAsTheAppRequirementsModel) {
+    const auto stored = DeviceApi::requirement_template(
+        json::parse(R"({"FLAVOUR": "Energy", "GEOLOCATION": "43.05,-2.53", "PROVIDER": ["p1"]})"));
+    const auto answer = DeviceApi::requirement_response(stored);
+    EXPECT_EQ(answer.at("FLAVOUR").as_string(), "Energy");
+    EXPECT_EQ(answer.at("MAX_LATENCY").as_int64(), 10);
+    EXPECT_DOUBLE_EQ(answer.at("MAX_FUNCTION_EXECUTION_TIME").as_double(), 1.0);
+    EXPECT_EQ(answer.at("IS_CONFIDENTIAL").as_bool(), false);
+    EXPECT_TRUE(answer.at("ID").is_null());
+    EXPECT_DOUBLE_EQ(answer.at("GEOLOCATION").at("latitude").as_double(), 43.05);
+    EXPECT_DOUBLE_EQ(answer.at("GEOLOCATION").at("longitude").as_double(), -2.53);
+    EXPECT_EQ(answer.at("PROVIDER").as_array().at(0).as_string(), "p1");
+}
+
+TEST(DeviceApiRequirements, ReadsTheOlderNestedGeolocation) {
+    const json::object stored{{"FLAVOUR", "Nature"},
+                              {"GEOLOCATION", {{"LATITUDE", "1.5"}, {"LONGITUDE", "2"}}}};
+    const auto answer = DeviceApi::requirement_response(stored);
+    EXPECT_DOUBLE_EQ(answer.at("GEOLOCATION").at("latitude").as_double(), 1.5);
+}
+
+TEST(DeviceApiRequirements, RefusesMalformedBodiesWith422) {
+    for (const char* body :
+         {R"([])", R"({"FLAVOUR": 3})", R"({"FLAVOUR": ""})", R"({"FLAVOUR": "amq.x"})",
+          R"({"MAX_LATENCY": "ten"})", R"({"MAX_LATENCY": 1.5})", R"({"GEOLOCATION": "north"})",
+          R"({"IS_CONFIDENTIAL": "maybe"})", R"({"PROVIDER": [1]})", R"({"ID": 7})"}) {
+        EXPECT_EQ(kind_of([&] { DeviceApi::requirement_template(json::parse(body)); }),
+                  ErrorKind::Unprocessable)
+            << body;
+    }
+}
+
+TEST(DeviceApiFunctions, NeedsLangFcAndHash) {
+    const auto values = DeviceApi::function_template(
+        json::parse(R"({"LANG": "PY", "FC": "gAWV", "FC_HASH": "abc", "EXTRA": 1})"));
+    EXPECT_EQ(values.size(), 3u);
+    for (const char* body :
+         {R"({"FC": "x", "FC_HASH": "h"})", R"({"LANG": "RUST", "FC": "x", "FC_HASH": "h"})",
+          R"({"LANG": "PY", "FC": 1, "FC_HASH": "h"})", R"({"LANG": "PY", "FC": "x"})"}) {
+        EXPECT_EQ(kind_of([&] { DeviceApi::function_template(json::parse(body)); }),
+                  ErrorKind::Unprocessable)
+            << body;
+    }
+}
+
+TEST(StandaloneTokens, IssuedTokensAuthorizeToTheirCredentials) {
+    testing::TemporaryFolder folder;
+    const auto keys = load_or_create_root_key(folder.path() / "root_key");
+    TokenIssuer issuer(keys);
+    LocalTokenAuthorizer authorizer(biscuit::PublicKey::from_hex(keys.public_hex));
+    const auto token = issuer.issue("alice", "pa\"ss)word;");
+    const auto credentials = authorizer.authorize_now(token);
+    EXPECT_EQ(credentials.user, "alice");
+    EXPECT_EQ(credentials.password, "pa\"ss)word;");
+    // The COGNIT frontend's authority block, word for word.
+    const auto parsed =
+        biscuit::Biscuit::from_base64(token, biscuit::PublicKey::from_hex(keys.public_hex));
+    const auto text = parsed.print_block(0);
+    EXPECT_NE(text.find("user(\"alice\");"), std::string::npos) << text;
+    EXPECT_NE(text.find("check if time($time), $time < "), std::string::npos) << text;
+}
+
+TEST(StandaloneTokens, RefusesExpiredAndForeignTokens) {
+    testing::TemporaryFolder folder;
+    const auto keys = load_or_create_root_key(folder.path() / "root_key");
+    LocalTokenAuthorizer authorizer(biscuit::PublicKey::from_hex(keys.public_hex));
+    TokenIssuer expired(keys, std::chrono::seconds(-10));
+    EXPECT_EQ(kind_of([&] { authorizer.authorize_now(expired.issue("alice", "p")); }),
+              ErrorKind::Unauthorized);
+    const auto other = load_or_create_root_key(folder.path() / "other_key");
+    TokenIssuer foreign(other);
+    EXPECT_EQ(kind_of([&] { authorizer.authorize_now(foreign.issue("alice", "p")); }),
+              ErrorKind::Unauthorized);
+    EXPECT_EQ(kind_of([&] { authorizer.authorize_now("not a token"); }), ErrorKind::Unauthorized);
+}
+
+}  // namespace
+}  // namespace ecf::standalone
