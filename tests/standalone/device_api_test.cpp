@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <biscuit/biscuit.hpp>
+#include <boost/json/parse.hpp>
 
 #include "core/error.hpp"
 #include "standalone/local_token_authorizer.hpp"
