@@ -1,0 +1,115 @@
+#include "auth/biscuit_token_authorizer.hpp"
+
+#include <biscuit/authorizer.hpp>
+#include <biscuit/biscuit.hpp>
+#include <biscuit/error.hpp>
+#include <chrono>
+
+#include "core/error.hpp"
+
+namespace ecf::auth {
+namespace {
+
+// The authorizer of the original ECF (contract §2).
+constexpr std::string_view kAuthorizerCode = "time({now});\nallow if user($u), password($p);";
+// Read from the authority block only: a later block cannot choose the credentials.
+constexpr std::string_view kCredentialsQuery =
+    "credentials($u, $p) <- user($u), password($p) trusting authority";
+
+struct BadSignature {};
+
+bool is_bad_signature(const biscuit::Error& e) {
+    return e.kind() == biscuit::ErrorKind::Format &&
+           (e.sub_kind().starts_with("Signature") || e.sub_kind() == "UnknownPublicKey");
+}
+
+bool failed_on_time(const biscuit::Error& e) {
+    for (const auto& check : e.failed_checks())
+        if (check.rule.find("time(") != std::string::npos) return true;
+    return false;
+}
+
+// Why a token was refused, in words a client can act on; never the token or its content.
+std::string reason_of(const biscuit::Error& e) {
+    using K = biscuit::ErrorKind;
+    switch (e.kind()) {
+        case K::Base64:
+            return "Malformed token: not base64";
+        case K::Format:
+            return "Malformed token: " + e.sub_kind();
+        case K::FailedLogic:
+            if (e.sub_kind() == "Unauthorized" && failed_on_time(e)) return "Token expired";
+            if (e.sub_kind() == "Unauthorized") return "Token check failed";
+            if (e.sub_kind() == "NoMatchingPolicy") return "Token holds no user and password";
+            return "Token not authorized: " + e.sub_kind();
+        case K::RunLimit:
+            return "Token could not be fully evaluated: " + e.sub_kind();
+        case K::Execution:
+            return "Token could not be evaluated: " + e.sub_kind();
+        default:
+            return "Token not authorized";
+    }
+}
+
+Credentials evaluate(const std::string& token, const biscuit::PublicKey& root) {
+    using biscuit::datalog::Term;
+    std::vector<biscuit::datalog::Fact> facts;
+    try {
+        const auto parsed = biscuit::Biscuit::from_base64(token, root);
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        biscuit::datalog::Parameters parameters;
+        parameters.terms.emplace("now", Term::date(static_cast<std::uint64_t>(now.count())));
+        biscuit::Authorizer authorizer;
+        // Evaluation of a real token takes microseconds; the margin is for a loaded machine.
+        authorizer.set_limits(
+            {.max_facts = 1000, .max_iterations = 100, .max_time = std::chrono::milliseconds(5)});
+        authorizer.add_token(parsed);
+        authorizer.add_code(kAuthorizerCode, parameters);
+        authorizer.authorize();
+        facts = authorizer.query(kCredentialsQuery);
+    } catch (const biscuit::Error& e) {
+        if (is_bad_signature(e)) throw BadSignature{};
+        throw Error(ErrorKind::Unauthorized, reason_of(e));
+    }
+    std::optional<Credentials> found;
+    for (const auto& fact : facts) {
+        if (fact.terms.size() != 2) continue;
+        const auto* user = std::get_if<std::string>(&fact.terms[0].value);
+        const auto* password = std::get_if<std::string>(&fact.terms[1].value);
+        if (!user || !password) continue;
+        // Two users or two passwords: which one OpenNebula should see is not ours to guess.
+        if (found) throw Error(ErrorKind::Unauthorized, "Token holds more than one credential");
+        found = Credentials{*user, *password};
+    }
+    if (!found) throw Error(ErrorKind::Unauthorized, "Token holds no user and password as strings");
+    return *found;
+}
+
+}  // namespace
+
+BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> keys)
+    : keys_(std::move(keys)) {}
+
+boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::string_view token) {
+    // Copied before the first suspension: the caller's buffer may not outlive it.
+    const std::string text(token);
+    const auto keys = keys_;
+    const auto key = keys->current();
+    try {
+        co_return evaluate(text, key);
+    } catch (const BadSignature&) {
+    }
+    // The issuer may have rotated its key: fetch it again (rate-limited) and try once more.
+    co_await keys->reload();
+    const auto fresh = keys->current();
+    if (!(fresh == key)) {
+        try {
+            co_return evaluate(text, fresh);
+        } catch (const BadSignature&) {
+        }
+    }
+    throw Error(ErrorKind::Unauthorized, "Token signature does not verify");
+}
+
+}  // namespace ecf::auth

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+namespace ecf::auth {
+
+// Lets one key reload through per interval, and never two at once: a flood of tokens signed with
+// an unknown key costs the issuer at most one request per interval.
+class ReloadGate {
+  public:
+    explicit ReloadGate(std::chrono::milliseconds interval) : interval_(interval) {}
+
+    // True when the caller may reload now; it must then call finish().
+    bool try_begin() {
+        std::lock_guard lock(mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (running_ || (last_ && now - *last_ < interval_)) return false;
+        running_ = true;
+        last_ = now;
+        return true;
+    }
+
+    void finish() {
+        std::lock_guard lock(mutex_);
+        running_ = false;
+    }
+
+  private:
+    std::chrono::milliseconds interval_;
+    std::mutex mutex_;
+    bool running_ = false;
+    std::optional<std::chrono::steady_clock::time_point> last_;
+};
+
+}  // namespace ecf::auth

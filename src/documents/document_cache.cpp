@@ -1,0 +1,182 @@
+#include "documents/document_cache.hpp"
+
+#include <openssl/evp.h>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ecf::documents {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using Signature = void(std::exception_ptr, Document);
+
+namespace {
+
+std::string sha256(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw Error(ErrorKind::Internal, "SHA-256 failed");
+    return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+// The password is only kept hashed: a memory dump of the cache shows no passwords.
+std::string key_of(const Credentials& credentials, std::int64_t id) {
+    std::string key = credentials.user;
+    key += '\0';
+    key += sha256(credentials.password);
+    key += std::to_string(id);
+    return key;
+}
+
+}  // namespace
+
+// One call to the source that several fetches wait for.
+struct Flight {
+    bool done = false;
+    std::exception_ptr error;
+    Document document;
+    struct Waiter {
+        asio::any_io_executor executor;  // the waiting coroutine's own
+        asio::any_completion_handler<Signature> handler;
+    };
+    std::vector<Waiter> waiters;
+};
+
+struct DocumentCache::State {
+    std::shared_ptr<DocumentSource> source;
+    std::chrono::milliseconds ttl;
+    std::size_t max_entries;
+
+    struct Entry {
+        Document document;
+        Clock::time_point expires;
+        std::list<std::string>::iterator position;
+    };
+
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Entry> entries;
+    std::list<std::string> order;  // oldest first; every entry has the same lifetime
+    std::unordered_map<std::string, std::shared_ptr<Flight>> flights;
+
+    bool caching() const { return ttl.count() > 0 && max_entries > 0; }
+
+    // Under the mutex.
+    void erase(std::unordered_map<std::string, Entry>::iterator it) {
+        order.erase(it->second.position);
+        entries.erase(it);
+    }
+
+    // Under the mutex.
+    void insert(const std::string& key, const Document& document) {
+        if (auto it = entries.find(key); it != entries.end()) erase(it);
+        while (entries.size() >= max_entries && !order.empty()) erase(entries.find(order.front()));
+        order.push_back(key);
+        entries.emplace(key, Entry{document, Clock::now() + ttl, std::prev(order.end())});
+    }
+
+    // Runs the waiter on its own executor, never inside the leader's call stack.
+    static void complete(Flight::Waiter waiter, std::exception_ptr error, Document document) {
+        auto executor = waiter.executor;
+        asio::post(executor, [handler = std::move(waiter.handler), error,
+                              document = std::move(document)]() mutable {
+            std::move(handler)(error, std::move(document));
+        });
+    }
+
+    // Suspends until `flight` lands; the leader completes every waiter on its own executor.
+    asio::awaitable<Document> wait(std::shared_ptr<Flight> flight) {
+        return asio::async_initiate<decltype(asio::use_awaitable), Signature>(
+            [this, flight](auto handler) {
+                Flight::Waiter waiter{asio::get_associated_executor(handler), std::move(handler)};
+                std::unique_lock lock(mutex);
+                if (flight->done) {
+                    auto error = flight->error;
+                    auto document = flight->document;
+                    lock.unlock();
+                    complete(std::move(waiter), error, std::move(document));
+                    return;
+                }
+                flight->waiters.push_back(std::move(waiter));
+            },
+            asio::use_awaitable);
+    }
+};
+
+DocumentCache::DocumentCache(std::shared_ptr<DocumentSource> source, std::chrono::milliseconds ttl,
+                             std::size_t max_entries)
+    : state_(std::make_shared<State>()) {
+    state_->source = std::move(source);
+    state_->ttl = ttl;
+    state_->max_entries = max_entries;
+}
+
+DocumentCache::~DocumentCache() = default;
+
+std::size_t DocumentCache::size() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->entries.size();
+}
+
+asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, std::int64_t id) {
+    auto state = state_;
+    const Credentials session = credentials;
+    const auto key = key_of(session, id);
+
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    {
+        std::lock_guard lock(state->mutex);
+        if (state->caching()) {
+            if (auto it = state->entries.find(key); it != state->entries.end()) {
+                if (it->second.expires > Clock::now()) {
+                    Document hit = it->second.document;
+                    co_return hit;
+                }
+                state->erase(it);
+            }
+        }
+        auto& slot = state->flights[key];
+        if (!slot) {
+            slot = std::make_shared<Flight>();
+            leader = true;
+        }
+        flight = slot;
+    }
+    if (!leader) co_return co_await state->wait(flight);
+
+    std::exception_ptr error;
+    Document document;
+    try {
+        document = co_await state->source->fetch(session, id);
+    } catch (...) {
+        error = std::current_exception();
+    }
+
+    std::vector<Flight::Waiter> waiters;
+    {
+        std::lock_guard lock(state->mutex);
+        state->flights.erase(key);
+        if (!error && state->caching()) state->insert(key, document);
+        flight->done = true;
+        flight->error = error;
+        if (!error) flight->document = document;
+        waiters.swap(flight->waiters);
+    }
+    for (auto& waiter : waiters) State::complete(std::move(waiter), error, document);
+    if (error) std::rethrow_exception(error);
+    co_return document;
+}
+
+}  // namespace ecf::documents
