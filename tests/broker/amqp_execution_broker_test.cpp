@@ -293,8 +293,7 @@ TEST(AmqpExecutionBrokerDown, UnreachableBrokerGivesUnavailableAtOnce) {
 
 // A private node, restarted under the broker's feet.
 TEST(AmqpExecutionBrokerRestart, ReconnectsAfterTheBrokerRestarts) {
-    const char* harness = std::getenv("ECF_TEST_RABBITMQ_HARNESS");
-    if (!harness) GTEST_SKIP() << "ECF_TEST_RABBITMQ_HARNESS not set";
+    const char* harness = ECF_RABBITMQ_HARNESS;
     const std::string dir = "/tmp/ecf-broker-restart-" + std::to_string(::getpid());
     const std::string cli = std::string("/usr/bin/python3 ") + harness;
     const std::string port_file = dir + ".port";
