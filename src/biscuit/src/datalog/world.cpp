@@ -81,16 +81,28 @@ bool World::expressions_hold(const CompiledRule& rule) {
 }
 
 template <typename F>
-bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, F& on_match) {
+bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, std::size_t delta,
+                 F& on_match) {
     if (index == rule.body.size()) return on_match(origins);
     const CompiledPredicate& p = rule.body[index];
     const auto arity = static_cast<std::uint32_t>(p.terms.size());
     auto it = relations_.find(key(p.name, arity));
     if (it == relations_.end()) return true;
     const Relation& relation = it->second;
-    // Rows appended while we iterate belong to the next round.
-    const std::size_t rows = relation.size();
-    for (std::size_t r = 0; r < rows; ++r) {
+    std::size_t first = 0, rows = relation.size();
+    if (delta == kRound) {
+        rows = relation.cur_end;
+    } else if (delta != kAllRows) {
+        if (index < delta) {
+            rows = relation.old_end;
+        } else if (index == delta) {
+            first = relation.old_end;
+            rows = relation.cur_end;
+        } else {
+            rows = relation.cur_end;
+        }
+    }
+    for (std::size_t r = first; r < rows; ++r) {
         tick();
         const Origins row_origins = relation.origins(r);
         if ((row_origins & ~rule.trusted) != 0) continue;
@@ -113,7 +125,7 @@ bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, F
             }
         }
         bool keep_going = true;
-        if (ok) keep_going = join(rule, index + 1, origins | row_origins, on_match);
+        if (ok) keep_going = join(rule, index + 1, origins | row_origins, delta, on_match);
         while (touched_.size() > mark) {
             bindings_.bound[touched_.back()] = 0;
             touched_.pop_back();
@@ -124,44 +136,70 @@ bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, F
 }
 
 template <typename F>
-bool World::for_each_match(const CompiledRule& rule, F&& on_match) {
+bool World::for_each_match(const CompiledRule& rule, F&& on_match, std::size_t delta) {
     bindings_.values.assign(rule.variable_count, Value{});
     bindings_.bound.assign(rule.variable_count, 0);
     touched_.clear();
-    return join(rule, 0, 0, on_match);
+    return join(rule, 0, 0, delta, on_match);
+}
+
+void World::derive(const CompiledRule& rule, std::size_t delta) {
+    for_each_match(
+        rule,
+        [&](Origins origins) {
+            if (!expressions_hold(rule)) return true;
+            const std::size_t offset = derived_values_.size();
+            for (const Value& t : rule.head.terms) {
+                if (t.kind == Kind::Variable) {
+                    // Unsafe rules are rejected before running; stay safe regardless.
+                    if (!bindings_.bound[t.bits])
+                        throw Error(ErrorKind::Execution, "UnknownVariable");
+                    derived_values_.push_back(bindings_.values[t.bits]);
+                } else {
+                    derived_values_.push_back(t);
+                }
+            }
+            const auto arity = static_cast<std::uint32_t>(rule.head.terms.size());
+            derived_.push_back(
+                Derived{key(rule.head.name, arity), arity, offset, origins | rule.block});
+            if (derived_.size() > limits_.max_facts * 4 + 1024)
+                throw Error(ErrorKind::RunLimit, "TooManyFacts");
+            return true;
+        },
+        delta);
 }
 
 void World::run() {
+    // Semi-naive fixpoint: after the first round, a rule only looks at combinations that use at
+    // least one fact derived in the previous round.
+    for (auto& [_, relation] : relations_) {
+        relation.old_end = 0;
+        relation.cur_end = relation.size();
+    }
     std::size_t iterations = 0;
-    for (;;) {
+    for (bool first_round = true;; first_round = false) {
         derived_.clear();
         derived_values_.clear();
         for (const CompiledRule& rule : rules_) {
-            for_each_match(rule, [&](Origins origins) {
-                if (!expressions_hold(rule)) return true;
-                const std::size_t offset = derived_values_.size();
-                for (const Value& t : rule.head.terms) {
-                    if (t.kind == Kind::Variable) {
-                        // Unsafe rules are rejected before running; stay safe regardless.
-                        if (!bindings_.bound[t.bits])
-                            throw Error(ErrorKind::Execution, "UnknownVariable");
-                        derived_values_.push_back(bindings_.values[t.bits]);
-                    } else {
-                        derived_values_.push_back(t);
-                    }
-                }
-                const auto arity = static_cast<std::uint32_t>(rule.head.terms.size());
-                derived_.push_back(
-                    Derived{key(rule.head.name, arity), arity, offset, origins | rule.block});
-                if (derived_.size() > limits_.max_facts * 4 + 1024)
-                    throw Error(ErrorKind::RunLimit, "TooManyFacts");
-                return true;
-            });
+            if (first_round) {
+                derive(rule, kRound);
+                continue;
+            }
+            for (std::size_t i = 0; i < rule.body.size(); ++i) {
+                const CompiledPredicate& p = rule.body[i];
+                auto it = relations_.find(key(p.name, static_cast<std::uint32_t>(p.terms.size())));
+                if (it == relations_.end() || it->second.old_end == it->second.cur_end) continue;
+                derive(rule, i);
+            }
         }
         const std::size_t before = fact_count_;
         for (const Derived& d : derived_) {
             auto [it, _] = relations_.try_emplace(d.relation_key, d.arity);
             if (it->second.insert(derived_values_.data() + d.offset, d.origins)) ++fact_count_;
+        }
+        for (auto& [_, relation] : relations_) {
+            relation.old_end = relation.cur_end;
+            relation.cur_end = relation.size();
         }
         if (fact_count_ == before) break;
         ++iterations;

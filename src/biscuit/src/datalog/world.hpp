@@ -24,6 +24,11 @@ class Relation {
     const Value* row(std::size_t i) const { return values_.data() + i * arity_; }
     Origins origins(std::size_t i) const { return origins_[i]; }
 
+    // Semi-naive evaluation: rows [0, old_end) were known before the previous round, rows
+    // [old_end, cur_end) are the ones it derived; later rows belong to the next round.
+    std::size_t old_end = 0;
+    std::size_t cur_end = 0;
+
   private:
     std::size_t hash_row(const Value* values, Origins origins) const;
     bool equal_row(std::size_t i, const Value* values, Origins origins) const;
@@ -72,10 +77,17 @@ class World {
 
     // Calls on_match(bindings, origins) for each combination of visible facts matching the
     // body's predicates; stops when it returns false. Returns false if stopped.
+    // Which rows each body predicate reads: every row, or (semi-naive) the new rows for the
+    // predicate at `delta`, older rows before it and all rows of the round after it.
+    static constexpr std::size_t kAllRows = static_cast<std::size_t>(-1);
+    static constexpr std::size_t kRound = static_cast<std::size_t>(-2);
+
     template <typename F>
-    bool for_each_match(const CompiledRule& rule, F&& on_match);
+    bool for_each_match(const CompiledRule& rule, F&& on_match, std::size_t delta = kAllRows);
     template <typename F>
-    bool join(const CompiledRule& rule, std::size_t index, Origins origins, F& on_match);
+    bool join(const CompiledRule& rule, std::size_t index, Origins origins, std::size_t delta,
+              F& on_match);
+    void derive(const CompiledRule& rule, std::size_t delta);
     bool expressions_hold(const CompiledRule& rule);
     void tick();
     std::size_t fact_count() const { return fact_count_; }
