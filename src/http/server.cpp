@@ -62,11 +62,12 @@ tcp::endpoint resolve_listen_address(asio::io_context& io, const std::string& ho
 }  // namespace
 
 Server::Server(asio::io_context& io, ServerOptions options, const Router& router,
-               observability::AccessLog access_log, std::shared_ptr<spdlog::logger> logger)
+               std::vector<std::shared_ptr<const observability::RequestObserver>> observers,
+               std::shared_ptr<spdlog::logger> logger)
     : io_(io),
       options_(std::move(options)),
       router_(router),
-      access_log_(std::move(access_log)),
+      observers_(std::move(observers)),
       logger_(std::move(logger)),
       acceptor_(asio::make_strand(io)) {}
 
@@ -77,6 +78,10 @@ void Server::start() {
     acceptor_.bind(endpoint);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+}
+
+void Server::observe(const observability::AccessRecord& record) const {
+    for (const auto& observer : observers_) observer->record(record);
 }
 
 tcp::endpoint Server::local_endpoint() const {
@@ -219,13 +224,13 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             response = std::move(*refusal);
             response.set("X-Request-Id", make_request_id());
             const auto& header = parser.get();
-            access_log_.record({.method = header.method_string(),
-                                .target = header.target(),
-                                .status = response.result_int(),
-                                .duration = {},
-                                .request_id = response["X-Request-Id"],
-                                .user = {},
-                                .peer = peer});
+            observe({.method = header.method_string(),
+                     .target = header.target(),
+                     .status = response.result_int(),
+                     .duration = {},
+                     .request_id = response["X-Request-Id"],
+                     .user = {},
+                     .peer = peer});
         } else {
             stream.expires_never();
             response = co_await handle(parser.get(), peer);
@@ -263,14 +268,14 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
         response = error_response(std::current_exception(), request);
     }
     response.set("X-Request-Id", context.request_id);
-    access_log_.record({.method = request.method_string(),
-                        .target = request.target(),
-                        .status = response.result_int(),
-                        .duration = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - started),
-                        .request_id = context.request_id,
-                        .user = context.user,
-                        .peer = peer});
+    observe({.method = request.method_string(),
+             .target = request.target(),
+             .status = response.result_int(),
+             .duration = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now() - started),
+             .request_id = context.request_id,
+             .user = context.user,
+             .peer = peer});
     co_return response;
 }
 

@@ -11,9 +11,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/router.hpp"
-#include "observability/access_log.hpp"
+#include "observability/request_observer.hpp"
 
 namespace ecf::http {
 
@@ -33,11 +34,12 @@ struct ServerOptions {
 
 // HTTP/1.1 server with keep-alive: one coroutine per connection on its own strand of the given
 // io_context, which any number of threads may run. Every response carries X-Request-Id and
-// every request leaves one access-log line.
+// every request is told to the observers (access log, metrics).
 class Server {
   public:
     Server(boost::asio::io_context& io, ServerOptions options, const Router& router,
-           observability::AccessLog access_log, std::shared_ptr<spdlog::logger> logger);
+           std::vector<std::shared_ptr<const observability::RequestObserver>> observers,
+           std::shared_ptr<spdlog::logger> logger);
 
     // Binds and starts accepting. Throws std::system_error when the address cannot be bound.
     void start();
@@ -59,7 +61,9 @@ class Server {
     boost::asio::io_context& io_;
     ServerOptions options_;
     const Router& router_;
-    observability::AccessLog access_log_;
+    void observe(const observability::AccessRecord& record) const;
+
+    std::vector<std::shared_ptr<const observability::RequestObserver>> observers_;
     std::shared_ptr<spdlog::logger> logger_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::atomic<std::size_t> connections_{0};

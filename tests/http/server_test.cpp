@@ -17,6 +17,9 @@
 #include "core/error.hpp"
 #include "http/api_routes.hpp"
 #include "http/docs_routes.hpp"
+#include "http/metrics_route.hpp"
+#include "observability/access_log.hpp"
+#include "observability/service_metrics.hpp"
 
 namespace ecf::http {
 namespace {
@@ -80,6 +83,8 @@ class ServerTest : public ::testing::Test {
         authorizer, documents, broker, {}, [] { return std::string("id-1"); }};
     Router router;
     std::unique_ptr<Server> server;
+    std::shared_ptr<observability::ServiceMetrics> metrics =
+        std::make_shared<observability::ServiceMetrics>();
     std::vector<std::thread> threads;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 
@@ -88,10 +93,14 @@ class ServerTest : public ::testing::Test {
         options.port = 0;
         add_api_routes(router, executions, authorizer);
         add_docs_routes(router, {"Edge Cluster Frontend", "test"});
+        add_metrics_route(router, metrics);
         auto logger = std::make_shared<spdlog::logger>(
             "test", std::make_shared<spdlog::sinks::null_sink_mt>());
-        server =
-            std::make_unique<Server>(io, options, router, observability::AccessLog(logger), logger);
+        server = std::make_unique<Server>(
+            io, options, router,
+            std::vector<std::shared_ptr<const observability::RequestObserver>>{
+                std::make_shared<observability::AccessLog>(logger), metrics},
+            logger);
         server->start();
         work.emplace(io.get_executor());
         for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
@@ -220,6 +229,17 @@ TEST_F(ServerTest, DocsAndOpenApi) {
     EXPECT_EQ(openapi.at("openapi"), "3.1.0");
     EXPECT_TRUE(openapi.at("paths").at("/v1/functions/{id}/execute").as_object().contains("post"));
     EXPECT_TRUE(openapi.at("paths").at("/v1/device_metrics").as_object().contains("post"));
+}
+
+TEST_F(ServerTest, MetricsCountRequests) {
+    start();
+    send(beast_http::verb::get, "/nowhere");
+    auto reply = send(beast_http::verb::get, "/metrics");
+    EXPECT_EQ(reply.status, 200u);
+    EXPECT_NE(reply.body.find("ecf_http_requests_total{method=\"GET\",status=\"404\"} 1"),
+              std::string::npos)
+        << reply.body;
+    EXPECT_NE(reply.body.find("ecf_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
 TEST_F(ServerTest, ClientRequestIdIsKeptWhenSane) {

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace ecf::observability {
+
+// What the access log and the metrics keep of one request. Nothing here may hold a token or a
+// password: the user name is the only thing taken from a token.
+struct AccessRecord {
+    std::string_view method;
+    std::string_view target;  // path and query; the query of our routes holds no secret
+    unsigned status = 0;
+    std::chrono::microseconds duration{0};
+    std::string_view request_id;
+    std::string_view user;  // empty when the caller is not known
+    std::string_view peer;  // remote address
+};
+
+}  // namespace ecf::observability

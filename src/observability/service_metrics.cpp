@@ -1,0 +1,67 @@
+#include "observability/service_metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <array>
+#include <sstream>
+
+namespace ecf::observability {
+
+struct ServiceMetrics::Families {
+    prometheus::Family<prometheus::Counter>& requests;
+    prometheus::Family<prometheus::Histogram>& durations;
+};
+
+namespace {
+
+// Methods a client may send are unbounded text; only the known ones become label values.
+std::string method_label(std::string_view method) {
+    static constexpr std::array<std::string_view, 7> known = {"GET",   "POST", "PUT",    "DELETE",
+                                                              "PATCH", "HEAD", "OPTIONS"};
+    for (auto name : known) {
+        if (name == method) return std::string(name);
+    }
+    return "OTHER";
+}
+
+const prometheus::Histogram::BucketBoundaries& duration_buckets() {
+    static const prometheus::Histogram::BucketBoundaries buckets = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+    return buckets;
+}
+
+}  // namespace
+
+ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+    families_ = std::make_unique<Families>(Families{
+        prometheus::BuildCounter()
+            .Name("ecf_http_requests_total")
+            .Help("HTTP requests answered, by method and status")
+            .Register(*registry_),
+        prometheus::BuildHistogram()
+            .Name("ecf_http_request_duration_seconds")
+            .Help("Time from a request's header to its response, by method")
+            .Register(*registry_),
+    });
+}
+
+ServiceMetrics::~ServiceMetrics() = default;
+
+void ServiceMetrics::record(const AccessRecord& record) const {
+    const auto method = method_label(record.method);
+    families_->requests.Add({{"method", method}, {"status", std::to_string(record.status)}})
+        .Increment();
+    families_->durations.Add({{"method", method}}, duration_buckets())
+        .Observe(static_cast<double>(record.duration.count()) / 1e6);
+}
+
+std::string ServiceMetrics::exposition() const {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, registry_->Collect());
+    return out.str();
+}
+
+}  // namespace ecf::observability

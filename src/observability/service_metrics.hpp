@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "observability/request_observer.hpp"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace ecf::observability {
+
+// Prometheus metrics of the HTTP API: requests by method and status, and their durations.
+// Labels are bounded: the path (which holds document ids) is not one of them.
+class ServiceMetrics : public RequestObserver {
+  public:
+    ServiceMetrics();
+    ~ServiceMetrics() override;
+
+    void record(const AccessRecord& record) const override;
+
+    // The text exposition format (version 0.0.4) of every metric.
+    std::string exposition() const;
+
+  private:
+    struct Families;
+    std::shared_ptr<prometheus::Registry> registry_;
+    std::unique_ptr<Families> families_;
+};
+
+}  // namespace ecf::observability
