@@ -34,19 +34,29 @@ Bytes block_signature_payload(const BlockSignatureInput& in) {
     append_u32_le(out, in.format);
     append(out, "\0PAYLOAD\0"sv);
     append(out, in.data);
-    if (in.previous_signature) {
-        append(out, "\0PREVSIG\0"sv);
-        append(out, *in.previous_signature);
-    }
     append(out, "\0ALGORITHM\0"sv);
     append_u32_le(out, algorithm);
     append(out, "\0NEXTKEY\0"sv);
     append(out, in.next_key.bytes());
+    if (in.previous_signature) {
+        append(out, "\0PREVSIG\0"sv);
+        append(out, *in.previous_signature);
+    }
     if (in.external_signature) {
         append(out, "\0EXTERNALSIG\0"sv);
         append(out, *in.external_signature);
     }
     return out;
+}
+
+std::uint32_t block_signature_format(const PublicKey& signer, const PublicKey& next_key,
+                                     bool third_party, std::uint32_t block_version,
+                                     std::uint32_t previous_max_format) {
+    constexpr std::uint32_t kDatalog33 = 6;
+    if (third_party || block_version >= kDatalog33) return 1;
+    if (signer.algorithm() != Algorithm::Ed25519 || next_key.algorithm() != Algorithm::Ed25519)
+        return 1;
+    return previous_max_format;
 }
 
 Bytes external_signature_payload(std::span<const std::uint8_t> data, const PublicKey& previous_key,

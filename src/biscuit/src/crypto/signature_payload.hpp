@@ -21,6 +21,13 @@ struct BlockSignatureInput {
 
 Bytes block_signature_payload(const BlockSignatureInput& input);
 
+// The signature format a new block uses, as the reference chooses it: format 1 for third-party
+// blocks, Datalog 3.3 blocks and non-Ed25519 keys, otherwise the highest format already in the
+// token (so a token never goes back to format 0).
+std::uint32_t block_signature_format(const PublicKey& signer, const PublicKey& next_key,
+                                     bool third_party, std::uint32_t block_version,
+                                     std::uint32_t previous_max_format);
+
 // What the third party signs: format 0 binds the block to the key that verifies it (the previous
 // block's next key); format 1 binds it to the previous block's signature.
 Bytes external_signature_payload(std::span<const std::uint8_t> data, const PublicKey& previous_key,

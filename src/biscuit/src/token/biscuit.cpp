@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <biscuit/base64.hpp>
 #include <biscuit/biscuit.hpp>
 #include <biscuit/datalog/printer.hpp>
@@ -162,16 +163,25 @@ std::vector<std::uint8_t> decode_text(std::string_view text, const ParseOptions&
     return base64_decode(text);
 }
 
-// Signs `code` as the next block of a token whose last next key is `signer`.
+// Signs `code` as the next block of a token whose last next key is `signer`; `previous` is the
+// token's last block (none for the authority block).
 SignedBlock sign_block(const datalog::BlockCode& code, const std::string& context,
                        format::SymbolTable& symbols, format::PublicKeyTable& keys,
-                       const PrivateKey& signer, const KeyPair& next) {
+                       const PrivateKey& signer, const KeyPair& next,
+                       const std::vector<SignedBlock>& previous) {
     schema::Block block;
     format::encode_block(code, context, symbols, keys, block);
     std::string data = block.SerializeAsString();
-    SignedBlock out{Bytes(data.begin(), data.end()), next.public_key(), {}, std::nullopt, 0};
-    out.signature =
-        signer.sign(crypto::block_signature_payload({out.data, out.next_key, {}, {}, 0}));
+    std::uint32_t previous_max = 0;
+    for (const auto& b : previous) previous_max = std::max(previous_max, b.signature_format);
+    const std::uint32_t signature_format = crypto::block_signature_format(
+        signer.public_key(), next.public_key(), false, block.version(), previous_max);
+    SignedBlock out{
+        Bytes(data.begin(), data.end()), next.public_key(), {}, std::nullopt, signature_format};
+    std::optional<std::span<const std::uint8_t>> previous_signature;
+    if (!previous.empty()) previous_signature = previous.back().signature;
+    out.signature = signer.sign(crypto::block_signature_payload(
+        {out.data, out.next_key, {}, previous_signature, signature_format}));
     return out;
 }
 
@@ -212,7 +222,7 @@ Biscuit Biscuit::mint(const KeyPair& root, const BlockBuilder& authority,
     auto next = KeyPair::generate(root.public_key().algorithm());
     State state{root_key_id, {}, {}, {}, next.private_key(), true, {}, {}};
     state.signed_blocks.push_back(sign_block(authority.code(), authority.context(), state.symbols,
-                                             state.public_keys, root.private_key(), next));
+                                             state.public_keys, root.private_key(), next, {}));
     state.blocks.push_back(decoded(authority.code(), state.signed_blocks.back()));
     state.contexts.push_back(authority.context());
     return Biscuit(std::make_shared<State>(std::move(state)));
@@ -225,8 +235,9 @@ Biscuit Biscuit::attenuate(const BlockBuilder& block) const {
         throw Error(ErrorKind::Format, "DeserializationError", "too many blocks");
     auto next = KeyPair::generate(secret->algorithm());
     State state = *state_;
-    state.signed_blocks.push_back(
-        sign_block(block.code(), block.context(), state.symbols, state.public_keys, *secret, next));
+    state.signed_blocks.push_back(sign_block(block.code(), block.context(), state.symbols,
+                                             state.public_keys, *secret, next,
+                                             state_->signed_blocks));
     state.blocks.push_back(decoded(block.code(), state.signed_blocks.back()));
     state.contexts.push_back(block.context());
     state.proof = next.private_key();
