@@ -1,5 +1,6 @@
 #include "sample_cases.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/json/src.hpp>
 #include <fstream>
@@ -33,6 +34,14 @@ std::vector<SampleCase> load_samples() {
             val.result_json = boost::json::serialize(v.at("result"));
             const auto& world = v.at("world");
             if (world.is_object()) {
+                for (const auto& group : world.at("facts").as_array()) {
+                    std::vector<std::uint64_t> origin;
+                    for (const auto& o : group.at("origin").as_array())
+                        origin.push_back(o.is_null() ? UINT64_MAX : o.to_number<std::uint64_t>());
+                    std::sort(origin.begin(), origin.end());
+                    for (const auto& f : group.at("facts").as_array())
+                        val.world_facts.emplace_back(origin, std::string(f.as_string()));
+                }
                 for (const auto& r : world.at("rules").as_array())
                     for (const auto& s : r.at("rules").as_array())
                         val.world_rules.emplace_back(s.as_string());

@@ -5,6 +5,7 @@
 
 #include <biscuit/datalog/engine.hpp>
 #include <biscuit/datalog/parser.hpp>
+#include <biscuit/datalog/printer.hpp>
 #include <boost/json.hpp>
 
 #include "sample_cases.hpp"
@@ -74,10 +75,21 @@ TEST(BiscuitSamples, DatalogOutcomesMatchTheReference) {
                 blocks.push_back(std::move(tb));
             }
             const bd::AuthorizerCode code = bd::parse_authorizer(v.authorizer_code);
-            const auto outcome = bd::authorize(blocks, code);
+            // Generous time: a loaded test machine must not turn into a Timeout.
+            bd::RunLimits limits;
+            limits.max_time = std::chrono::seconds(5);
+            const auto outcome = bd::authorize(blocks, code, limits);
             EXPECT_EQ(boost::json::serialize(outcome_json(outcome)),
                       boost::json::serialize(expected));
             ++compared;
+            if (v.world_facts.empty()) continue;
+            std::vector<std::pair<std::vector<std::uint64_t>, std::string>> facts;
+            for (const auto& f : outcome.world().facts)
+                facts.emplace_back(f.origin, bd::to_string(f.fact));
+            auto expected_facts = v.world_facts;
+            std::sort(facts.begin(), facts.end());
+            std::sort(expected_facts.begin(), expected_facts.end());
+            EXPECT_EQ(facts, expected_facts);
         }
     }
     EXPECT_GE(compared, 24);
