@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     app.add_option("--max-output-bytes", max_output_bytes,
                    "largest answer read from the command or the SR API")
         ->capture_default_str();
-    app.add_option("--log-level", log_level, "trace, debug, info, warning, error, critical, off")
+    app.add_option("--log-level", log_level, "how much to log")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error", "critical", "off"}))
         ->capture_default_str();
     try {
         app.parse(argc, argv);
