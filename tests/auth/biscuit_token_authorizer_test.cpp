@@ -1,0 +1,165 @@
+#include "auth/biscuit_token_authorizer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <biscuit/biscuit.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "core/error.hpp"
+#include "documents/run_awaitable.hpp"
+
+namespace ecf::auth {
+namespace {
+
+namespace asio = boost::asio;
+using testing::run_awaitable;
+
+// A key source whose key the test changes; counts reloads.
+class SettableKeySource : public RootKeySource {
+  public:
+    explicit SettableKeySource(biscuit::PublicKey key) : key_(key), next_(key) {}
+
+    asio::awaitable<void> load() override { co_return; }
+    biscuit::PublicKey current() const override { return key_; }
+    asio::awaitable<bool> reload() override {
+        ++reloads;
+        const bool changed = !(key_ == next_);
+        key_ = next_;
+        co_return changed;
+    }
+
+    void rotate_on_reload(biscuit::PublicKey next) { next_ = next; }
+
+    int reloads = 0;
+
+  private:
+    biscuit::PublicKey key_;
+    biscuit::PublicKey next_;
+};
+
+constexpr const char* kAuthority =
+    "user(\"alice\");\npassword(\"s3cret-pw\");\n"
+    "check if time($time), $time < 2099-01-01T00:00:00Z;";
+
+class BiscuitTokenAuthorizerTest : public ::testing::Test {
+  protected:
+    biscuit::KeyPair root_ = biscuit::KeyPair::generate();
+    std::shared_ptr<SettableKeySource> keys_ =
+        std::make_shared<SettableKeySource>(root_.public_key());
+    BiscuitTokenAuthorizer authorizer_{keys_};
+    asio::io_context io_;
+
+    std::string mint(const std::string& code) const {
+        return biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(code)).to_base64();
+    }
+
+    Credentials authorize(const std::string& token) {
+        return run_awaitable(io_, authorizer_.authorize(token));
+    }
+
+    // The refusal's message; checks it is Unauthorized and quotes neither token nor password.
+    std::string refusal(const std::string& token) {
+        try {
+            authorize(token);
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+            const std::string message = e.what();
+            EXPECT_EQ(message.find("s3cret-pw"), std::string::npos) << message;
+            if (token.size() > 8) {
+                EXPECT_EQ(message.find(token.substr(0, 8)), std::string::npos);
+            }
+            return message;
+        }
+        ADD_FAILURE() << "token was accepted";
+        return {};
+    }
+};
+
+TEST_F(BiscuitTokenAuthorizerTest, ValidTokenGivesTheAuthorityCredentials) {
+    const auto credentials = authorize(mint(kAuthority));
+    EXPECT_EQ(credentials.user, "alice");
+    EXPECT_EQ(credentials.password, "s3cret-pw");
+    EXPECT_EQ(keys_->reloads, 0);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, UnpaddedAndStandardAlphabetAreAccepted) {
+    auto token = mint(kAuthority);
+    while (!token.empty() && token.back() == '=') token.pop_back();
+    EXPECT_EQ(authorize(token).user, "alice");
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ExpiredTokenIsRefused) {
+    const auto message =
+        refusal(mint("user(\"alice\");\npassword(\"s3cret-pw\");\n"
+                     "check if time($time), $time < 2020-01-01T00:00:00Z;"));
+    EXPECT_NE(message.find("expired"), std::string::npos) << message;
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, EveryCheckOfEveryBlockMustPass) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+                           .attenuate(biscuit::BlockBuilder("check if operation(\"read\");"))
+                           .to_base64();
+    refusal(token);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, LaterBlocksCannotChooseTheCredentials) {
+    const auto token =
+        biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+            .attenuate(biscuit::BlockBuilder("user(\"mallory\");\npassword(\"other\");"))
+            .to_base64();
+    const auto credentials = authorize(token);
+    EXPECT_EQ(credentials.user, "alice");
+    EXPECT_EQ(credentials.password, "s3cret-pw");
+
+    // Without credentials in the authority block, a later block's do not count either.
+    const auto only_later =
+        biscuit::Biscuit::mint(root_, biscuit::BlockBuilder("right(\"x\");"))
+            .attenuate(biscuit::BlockBuilder("user(\"mallory\");\npassword(\"other\");"))
+            .to_base64();
+    refusal(only_later);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, TokenWithoutCredentialsIsRefused) {
+    refusal(mint("user(\"alice\");"));
+    refusal(mint("user(1);\npassword(\"s3cret-pw\");"));
+    refusal(mint("user(\"alice\");\nuser(\"bob\");\npassword(\"s3cret-pw\");"));
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, MalformedTokensAreRefused) {
+    EXPECT_NE(refusal("").find("alformed"), std::string::npos);
+    EXPECT_NE(refusal("!!!not base64!!!").find("alformed"), std::string::npos);
+    EXPECT_NE(refusal("aGVsbG8gd29ybGQ=").find("alformed"), std::string::npos);
+    auto token = mint(kAuthority);
+    refusal(token.substr(0, token.size() / 2));
+    refusal(std::string(200'000, 'A'));
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ForeignKeyIsRefusedAfterOneReload) {
+    const auto other = biscuit::KeyPair::generate();
+    const auto token = biscuit::Biscuit::mint(other, biscuit::BlockBuilder(kAuthority)).to_base64();
+    const auto message = refusal(token);
+    EXPECT_NE(message.find("signature"), std::string::npos) << message;
+    EXPECT_EQ(keys_->reloads, 1);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, RotatedKeyIsPickedUpByTheReload) {
+    const auto next = biscuit::KeyPair::generate();
+    keys_->rotate_on_reload(next.public_key());
+    const auto token = biscuit::Biscuit::mint(next, biscuit::BlockBuilder(kAuthority)).to_base64();
+    EXPECT_EQ(authorize(token).user, "alice");
+    EXPECT_EQ(keys_->reloads, 1);
+    EXPECT_EQ(authorize(token).user, "alice");
+    EXPECT_EQ(keys_->reloads, 1);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, TokenThatCannotBeEvaluatedIsRefused) {
+    // 20 facts and a rule over their cube: 8000 facts, past the run limits.
+    std::string code = kAuthority;
+    for (int i = 0; i < 20; ++i) code += "\na(" + std::to_string(i) + ");";
+    code += "\np($x, $y, $z) <- a($x), a($y), a($z);";
+    const auto message = refusal(mint(code));
+    EXPECT_NE(message.find("fully evaluated"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace ecf::auth
