@@ -1,6 +1,226 @@
-// Placeholder: replaced by the owner of this command group.
+// `ecf serve [--config FILE]`: the composition root. It reads the configuration, builds every
+// part of the service from it, and runs the HTTP server until SIGINT or SIGTERM.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+#include <csignal>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "auth/biscuit_token_authorizer.hpp"
+#include "auth/cognit_frontend_root_key_source.hpp"
+#include "auth/fixed_root_key_source.hpp"
+#include "broker/amqp_execution_broker.hpp"
+#include "broker/broker_address.hpp"
 #include "cli/commands.hpp"
+#include "config/config_loader.hpp"
+#include "core/error.hpp"
+#include "documents/document_cache.hpp"
+#include "documents/opennebula_document_source.hpp"
+#include "execution/execution_service.hpp"
+#include "execution/uuid4.hpp"
+#include "http/api_routes.hpp"
+#include "http/docs_routes.hpp"
+#include "http/metrics_route.hpp"
+#include "http/server.hpp"
+#include "observability/access_log.hpp"
+#include "observability/logging.hpp"
+#include "observability/service_metrics.hpp"
+#include "standalone/standalone_services.hpp"
 
 namespace ecf::cli {
-void add_serve_command(CLI::App&, int&) {}
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr const char* kVersion = "0.1.0";
+// Longest wait for one OpenNebula or COGNIT frontend call.
+constexpr std::chrono::milliseconds kBackendTimeout{30'000};
+
+// Exit statuses: 2 for a configuration the service refuses, 1 for anything else that stops it.
+constexpr int kBadConfiguration = 2;
+constexpr int kCannotStart = 1;
+
+// Runs `work` to completion on `io` before the server starts; used for start-up steps that are
+// coroutines (loading the root key). Bounded, and independent of any other work left on `io`.
+template <typename Awaitable>
+void run_before_start(asio::io_context& io, Awaitable work, std::chrono::milliseconds limit) {
+    auto done = asio::co_spawn(io, std::move(work), asio::use_future);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            throw Error(ErrorKind::Timeout, "start-up step did not finish in time");
+        }
+        io.run_one_for(std::chrono::milliseconds(100));
+    }
+    io.restart();
+    done.get();
+}
+
+// The parts that differ between a COGNIT deployment and standalone mode.
+struct Backends {
+    std::shared_ptr<documents::DocumentSource> documents;
+    std::shared_ptr<auth::TokenAuthorizer> tokens;
+    std::optional<standalone::StandaloneServices> standalone;
+    std::string description;
+};
+
+Backends make_cognit_backends(const config::Config& config, asio::io_context& io) {
+    Backends backends;
+    auto opennebula = std::make_shared<documents::OpenNebulaDocumentSource>(
+        io.get_executor(), config.one_xmlrpc_or_default(), kBackendTimeout);
+    backends.documents = std::make_shared<documents::DocumentCache>(
+        opennebula, config.document_cache_ttl, config.document_cache_entries);
+
+    std::shared_ptr<auth::RootKeySource> keys;
+    if (config.public_key) {
+        keys = std::make_shared<auth::FixedRootKeySource>(*config.public_key,
+                                                          config.public_key_reload_interval);
+    } else {
+        keys = std::make_shared<auth::CognitFrontendRootKeySource>(
+            io.get_executor(), config.cognit_frontend_or_default(),
+            config.public_key_reload_interval, kBackendTimeout);
+    }
+    // The original refuses to start without the issuer's key; so do we.
+    run_before_start(io, keys->load(), kBackendTimeout + std::chrono::seconds(5));
+    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(keys);
+    backends.description = "opennebula " + config.one_xmlrpc_or_default();
+    return backends;
+}
+
+Backends make_standalone_backends(const config::Config& config, asio::io_context& io) {
+    Backends backends;
+    backends.standalone = standalone::make_standalone_services(config, io.get_executor());
+    backends.documents = backends.standalone->documents;
+    backends.tokens = backends.standalone->tokens;
+    backends.description = "standalone " + config.data_dir;
+    return backends;
+}
+
+http::ServerOptions server_options(const config::Config& config) {
+    http::ServerOptions options;
+    options.host = config.host;
+    options.port = config.port;
+    options.max_body_bytes = config.max_body_bytes;
+    options.header_timeout = config.header_timeout;
+    options.idle_timeout = config.idle_timeout;
+    options.max_connections = config.max_connections;
+    // An execution in flight may wait for its result up to execution_timeout.
+    options.drain_timeout = config.execution_timeout + std::chrono::seconds(1);
+    return options;
+}
+
+std::string url_host(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+int serve(const std::string& config_path, bool path_given) {
+    config::LoadedConfig loaded;
+    try {
+        loaded = config::load_config_file(config_path, path_given, config::process_environment());
+    } catch (const config::ConfigError& e) {
+        std::cerr << "ecf: " << e.what() << std::endl;
+        return kBadConfiguration;
+    }
+    const config::Config& config = loaded.config;
+    auto logger = observability::make_service_logger(config.log_level);
+    for (const auto& warning : loaded.warnings) logger->warn("{}", warning);
+
+    broker::BrokerSettings broker_settings;
+    try {
+        broker_settings.address = broker::BrokerAddress::parse(config.broker);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "ecf: configuration key 'broker': " << e.what() << std::endl;
+        return kBadConfiguration;
+    }
+    broker_settings.max_waiting_executions = config.max_waiting_executions;
+
+    const unsigned threads =
+        config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+    asio::io_context io(static_cast<int>(threads));
+
+    Backends backends;
+    try {
+        backends = config.standalone() ? make_standalone_backends(config, io)
+                                       : make_cognit_backends(config, io);
+    } catch (const std::exception& e) {
+        std::cerr << "ecf: cannot start: " << e.what() << std::endl;
+        return kCannotStart;
+    }
+
+    broker::AmqpExecutionBroker broker(broker_settings);
+    if (!broker.start()) {
+        logger->warn("broker {} unreachable; executions answer 503 until it is reached",
+                     broker_settings.address.redacted());
+    }
+
+    execution::ExecutionService executions(*backends.tokens, *backends.documents, broker,
+                                           {config.execution_timeout, config.queue_allowance},
+                                           execution::make_uuid4);
+    http::Router router;
+    http::add_api_routes(router, executions, *backends.tokens);
+    if (backends.standalone) backends.standalone->add_routes(router);
+    http::add_docs_routes(router, {"Edge Cluster Frontend", kVersion});
+    auto metrics = std::make_shared<observability::ServiceMetrics>();
+    http::add_metrics_route(router, metrics);
+
+    http::Server server(io, server_options(config), router,
+                        {std::make_shared<observability::AccessLog>(logger), metrics}, logger);
+    try {
+        server.start();
+    } catch (const std::exception& e) {
+        std::cerr << "ecf: cannot listen on " << config.host << ":" << config.port << ": "
+                  << e.what() << std::endl;
+        broker.stop();
+        return kCannotStart;
+    }
+
+    // First signal: drain and stop. A second one: stop at once.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        logger->info("stopping: draining requests in flight");
+        server.shutdown([&io] { io.stop(); });
+        signals.async_wait([&io](const boost::system::error_code& again, int) {
+            if (!again) io.stop();
+        });
+    });
+
+    const auto endpoint = server.local_endpoint();
+    std::cout << "ecf " << kVersion << " listening on http://"
+              << url_host(endpoint.address().to_string()) << ":" << endpoint.port() << " ("
+              << backends.description << ", broker " << broker_settings.address.redacted() << ")"
+              << std::endl;
+
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& thread : pool) thread.join();
+    broker.stop();
+    logger->info("stopped");
+    logger->flush();
+    return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_status) {
+    auto* command = app.add_subcommand("serve", "Run the Edge Cluster Frontend (the default)");
+    auto config_path = std::make_shared<std::string>(config::kDefaultConfigPath);
+    auto* option = command
+                       ->add_option("-c,--config", *config_path,
+                                    "YAML configuration file; a missing default file means "
+                                    "defaults")
+                       ->capture_default_str();
+    command->callback([config_path, option, &exit_status] {
+        // A file named on the command line must exist; the original's default path need not.
+        exit_status = serve(*config_path, option->count() > 0);
+    });
+}
+
 }  // namespace ecf::cli
