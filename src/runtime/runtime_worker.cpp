@@ -1,8 +1,13 @@
 #include "runtime/runtime_worker.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <future>
+#include <system_error>
 #include <thread>
 #include <variant>
 
@@ -110,20 +115,38 @@ void RuntimeWorker::handle(broker::AmqpConnection& connection,
 
 broker::ExecutionResult RuntimeWorker::execute_while_serving(broker::AmqpConnection& connection,
                                                              const boost::json::value& payload) {
-    auto execution = std::async(std::launch::async, [this, &payload] {
+    // Told by the execution when it is done, so that the wait below can watch the broker's
+    // socket and the execution at once and answer without delay.
+    const int done_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (done_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    struct CloseOnExit {
+        int fd;
+        ~CloseOnExit() { ::close(fd); }
+    } close_done_fd{done_fd};
+
+    auto execution = std::async(std::launch::async, [this, &payload, done_fd] {
+        broker::ExecutionResult result;
         try {
-            return executor_.execute(payload);
+            result = executor_.execute(payload);
         } catch (const std::exception& e) {
             // Executors answer failures themselves; this is a bug or resource exhaustion.
             spdlog::error("executor failed: {}", e.what());
-            return broker::ExecutionResult{500, boost::json::string("Internal Server Error")};
+            result = {500, boost::json::string("Internal Server Error")};
         }
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto written = ::write(done_fd, &one, sizeof one);
+        return result;
     });
     // rabbitmq-c answers heartbeats only while it is called: keep reading while the function
-    // runs. If the connection is lost meanwhile, the execution still finishes (the future's
-    // destructor waits; every executor has a time limit) before the error goes up.
+    // runs (at least every second). If the connection is lost meanwhile, the execution still
+    // finishes (the future's destructor waits; every executor has a time limit) before the
+    // error goes up.
     while (execution.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
-        if (auto event = connection.next_event(std::chrono::milliseconds(50))) {
+        if (!connection.has_buffered_input()) {
+            pollfd fds[2] = {{connection.socket_fd(), POLLIN, 0}, {done_fd, POLLIN, 0}};
+            ::poll(fds, 2, 1000);
+        }
+        if (auto event = connection.next_event(std::chrono::milliseconds(0))) {
             keep(std::move(*event));
         }
     }
