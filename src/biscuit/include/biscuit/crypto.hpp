@@ -60,6 +60,8 @@ class PrivateKey {
     const Bytes& bytes() const { return bytes_; }  // secret: never log it
     std::string to_hex() const;
     PublicKey public_key() const;
+    // Whether `key` is this key's public half (cheaper than comparing public_key()).
+    bool matches(const PublicKey& key) const;
     Bytes sign(std::span<const std::uint8_t> message) const;
 
   private:

@@ -257,6 +257,10 @@ PublicKey PrivateKey::public_key() const {
     return PublicKey(algorithm_, handle_->public_bytes);
 }
 
+bool PrivateKey::matches(const PublicKey& key) const {
+    return key.algorithm() == algorithm_ && key.bytes() == handle_->public_bytes;
+}
+
 Bytes PrivateKey::sign(std::span<const std::uint8_t> message) const {
     MdCtxPtr ctx(EVP_MD_CTX_new());
     const EVP_MD* digest = algorithm_ == Algorithm::Ed25519 ? nullptr : EVP_sha256();

@@ -78,7 +78,7 @@ void verify_chain(const std::vector<SignedBlock>& blocks, const std::optional<Pu
     }
     const SignedBlock& last = blocks.back();
     if (const auto* secret = std::get_if<PrivateKey>(&proof)) {
-        if (!(secret->public_key() == last.next_key))
+        if (!secret->matches(last.next_key))
             throw Error(ErrorKind::Format, "Signature/InvalidSignature",
                         "the last public key does not match the private key");
     } else {
