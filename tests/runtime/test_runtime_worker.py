@@ -197,13 +197,24 @@ def test_an_execution_past_its_time_limit_is_answered(ecf, worker_factory):
     assert "time limit" in result["message"]["err"]
 
 
-def test_sigterm_finishes_the_current_execution_and_leaves_the_rest_queued(ecf, worker_factory):
+def test_sigterm_finishes_the_current_execution_and_leaves_the_rest_queued(
+        ecf, worker_factory, tmp_path):
     worker = worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR)
-    messages = [request(lambda: __import__("time").sleep(1.5) or "first")]
-    messages += [request(lambda i=i: i) for i in range(3)]
+    started = str(tmp_path / "started")
+
+    def first():
+        import time as t
+        open(started, "w").close()
+        t.sleep(1.5)
+        return "first"
+
+    messages = [request(first)] + [request(lambda i=i: i) for i in range(3)]
     for message in messages:
         ecf.publish(message)
-    time.sleep(0.7)  # the first execution is running now
+    deadline = time.monotonic() + RESULT_WAIT_S
+    while not os.path.exists(started) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert os.path.exists(started), "the first execution never started"
     status, output = worker.stop()
     assert status == 0, output
     assert decode(ecf.result(messages[0]["request_id"])["message"]["res"]) == "first"
