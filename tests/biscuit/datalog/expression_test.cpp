@@ -88,3 +88,93 @@ TEST(DatalogExpressions, Sets) {
     EXPECT_EQ(evaluate("[1, 2].any($x -> $x > 1)"), "ok");
     EXPECT_EQ(evaluate("[1, 2].all($x -> $x > 1)"), "false");
 }
+
+namespace {
+
+// Evaluates a hand-built postfix program (for v3.3 operators the text syntax here does not have).
+std::string evaluate_ops(std::vector<bd::Op> ops) {
+    bd::Check check;
+    bd::Query q;
+    q.head.name = "query";
+    q.expressions.push_back(bd::Expression{std::move(ops)});
+    check.queries.push_back(std::move(q));
+    bd::AuthorizerCode code = bd::parse_authorizer("allow if true;");
+    code.checks.push_back(std::move(check));
+    bd::RunLimits limits;
+    limits.max_time = std::chrono::seconds(5);
+    const auto outcome = bd::authorize({}, code, limits);
+    if (outcome.ok()) return "ok";
+    const auto& e = *outcome.error();
+    return e.sub_kind() == "Unauthorized" ? "false" : e.sub_kind();
+}
+
+bd::Op value(bd::Term t) {
+    return bd::Op{std::move(t)};
+}
+bd::Op op(bd::BinaryOp b) {
+    return bd::Op{b};
+}
+bd::Op closure(std::vector<std::string> params, std::vector<bd::Op> ops) {
+    return bd::Op{bd::Closure{std::move(params), std::move(ops)}};
+}
+
+}  // namespace
+
+TEST(DatalogExpressions, LazyOperatorsShortCircuit) {
+    const std::vector<bd::Op> overflow{value(bd::Term::integer(INT64_MAX)),
+                                       value(bd::Term::integer(1)), op(bd::BinaryOp::Add),
+                                       value(bd::Term::integer(0)), op(bd::BinaryOp::NotEqual)};
+    EXPECT_EQ(evaluate_ops({value(bd::Term::boolean(true)), closure({}, overflow),
+                            op(bd::BinaryOp::LazyOr)}),
+              "ok");
+    EXPECT_EQ(evaluate_ops({value(bd::Term::boolean(false)), closure({}, overflow),
+                            op(bd::BinaryOp::LazyOr)}),
+              "Overflow");
+    EXPECT_EQ(evaluate_ops({value(bd::Term::boolean(false)), closure({}, overflow),
+                            op(bd::BinaryOp::LazyAnd), bd::Op{bd::UnaryOp::Negate}}),
+              "ok");
+    // A closure anywhere else is a type error, not a crash.
+    EXPECT_EQ(
+        evaluate_ops({closure({}, overflow), value(bd::Term::boolean(true)), op(bd::BinaryOp::Or)}),
+        "InvalidType");
+    EXPECT_EQ(evaluate_ops({closure({}, overflow)}), "InvalidType");
+}
+
+TEST(DatalogExpressions, ArraysAndMaps) {
+    const auto array = bd::Term::array({bd::Term::integer(3), bd::Term::string("x")});
+    EXPECT_EQ(evaluate_ops({value(array), value(bd::Term::integer(1)), op(bd::BinaryOp::Get),
+                            value(bd::Term::string("x")), op(bd::BinaryOp::Equal)}),
+              "ok");
+    EXPECT_EQ(evaluate_ops({value(array), value(bd::Term::integer(7)), op(bd::BinaryOp::Get),
+                            value(bd::Term::null()), op(bd::BinaryOp::Equal)}),
+              "ok");
+    EXPECT_EQ(
+        evaluate_ops({value(array), value(bd::Term::string("x")), op(bd::BinaryOp::Contains)}),
+        "ok");
+    const auto map = bd::Term::map({{bd::MapKey(std::string("k")), bd::Term::integer(1)},
+                                    {bd::MapKey(std::int64_t{2}), bd::Term::boolean(true)}});
+    EXPECT_EQ(evaluate_ops({value(map), value(bd::Term::integer(2)), op(bd::BinaryOp::Get)}), "ok");
+    EXPECT_EQ(evaluate_ops({value(map), value(bd::Term::string("k")), op(bd::BinaryOp::Contains)}),
+              "ok");
+    EXPECT_EQ(evaluate_ops({value(map), bd::Op{bd::UnaryOp::Length}, value(bd::Term::integer(2)),
+                            op(bd::BinaryOp::Equal)}),
+              "ok");
+    EXPECT_EQ(evaluate_ops({value(array),
+                            closure({"v"}, {value(bd::Term::variable("v")), value(bd::Term::null()),
+                                            op(bd::BinaryOp::HeterogeneousNotEqual)}),
+                            op(bd::BinaryOp::All)}),
+              "ok");
+}
+
+TEST(DatalogExpressions, MalformedProgramsAreErrors) {
+    EXPECT_EQ(evaluate_ops({}), "InvalidStack");
+    EXPECT_EQ(evaluate_ops({op(bd::BinaryOp::Add)}), "InvalidStack");
+    EXPECT_EQ(evaluate_ops({value(bd::Term::boolean(true)), value(bd::Term::boolean(true))}),
+              "InvalidStack");
+    EXPECT_EQ(evaluate_ops({value(bd::Term::variable("unbound"))}), "UnknownVariable");
+    EXPECT_EQ(evaluate_ops({value(bd::Term::boolean(true)), bd::Op{static_cast<bd::UnaryOp>(99)}}),
+              "InvalidType");
+    EXPECT_EQ(evaluate_ops({value(bd::Term::integer(1)), value(bd::Term::integer(1)),
+                            op(static_cast<bd::BinaryOp>(99))}),
+              "InvalidType");
+}
