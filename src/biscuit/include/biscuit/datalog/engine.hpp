@@ -51,7 +51,9 @@ struct WorldView {
 
 class World;
 
-// The result of one authorization, and the world it produced for later queries.
+// The result of one authorization, and the world it produced for later queries. Copies share
+// the world; query() evaluates in it, so one outcome is not for concurrent queries (separate
+// authorize() calls are independent and may run on any threads).
 class AuthorizationOutcome {
   public:
     bool ok() const { return !error_.has_value(); }
