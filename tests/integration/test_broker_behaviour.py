@@ -1,0 +1,149 @@
+"""The broker side of the ECF through the real `ecf` (contract §4): the properties of an
+execution request, duplicates, deadlines, an unreachable or restarting broker, a `results`
+exchange that pre-exists without our alternate exchange, and a flavour queue declared with other
+properties. Uses the fixtures of conftest.py; tests that need a broker of their own start a
+private node through tests/harness/rabbitmq.py."""
+import json
+import time
+
+import pika
+import pytest
+import requests
+
+from conftest import _start_stack, fresh_flavour, start_runtimes
+from harness.rabbitmq import RabbitMQ
+
+TIMEOUT = 30
+
+
+def execute(stack, function_id, requirement_id, params, token, timeout=TIMEOUT):
+    return requests.post("%s/v1/functions/%s/execute" % (stack.url, function_id),
+                         params={"app_req_id": requirement_id, "mode": "sync"}, json=params,
+                         headers={"token": token}, timeout=timeout)
+
+
+def one_execution(stack, flavour, params=("gAVLAi4=",), max_execution_time=None, timeout=TIMEOUT):
+    function_id = stack.add_function("alice")
+    requirement_id = stack.add_requirement("alice", flavour, max_execution_time)
+    return execute(stack, function_id, requirement_id, list(params), stack.token("alice"),
+                   timeout)
+
+
+def test_request_properties_help_operators(stack, runtimes):
+    flavour = fresh_flavour()
+    runtime, = runtimes(flavour)
+    reply = one_execution(stack, flavour)
+    assert reply.status_code == 200, reply.text
+    record = runtime.wait_for(1)[0]
+    properties = record["properties"]
+    assert properties["content_type"] == "application/json"
+    assert properties["correlation_id"] == record["body"]["request_id"]
+    # The time left to the deadline (120 s by default), in ms: stale requests expire in queue.
+    assert 0 < int(properties["expiration"]) <= 120_000
+
+
+def test_a_duplicate_result_is_ignored(stack, runtimes):
+    flavour = fresh_flavour()
+    runtimes(flavour, mode="duplicate")
+    for i in range(3):
+        reply = one_execution(stack, flavour, params=["p%d" % i])
+        assert reply.status_code == 200, reply.text
+        assert json.loads(reply.json()["res"])["params"] == ["p%d" % i]
+
+
+def test_deadline_gives_504_at_once_and_the_next_request_gets_its_own_result(make_stack,
+                                                                             runtimes):
+    stack = make_stack(env={"ECF_EXECUTION_TIMEOUT": "1", "ECF_QUEUE_ALLOWANCE": "0"})
+    flavour = fresh_flavour()
+    slow, = runtimes(flavour, delay=1.5)
+    started = time.monotonic()
+    reply = one_execution(stack, flavour, params=["late"])
+    elapsed = time.monotonic() - started
+    assert reply.status_code == 504, reply.text
+    assert 0.9 <= elapsed < 1.5 + 1.0
+    slow.wait_for(1)
+    time.sleep(1.0)  # the late result arrives now, for nobody
+    slow.stop()
+    runtimes(flavour)
+    reply = one_execution(stack, flavour, params=["fresh"])
+    assert reply.status_code == 200, reply.text
+    assert json.loads(reply.json()["res"])["params"] == ["fresh"]
+
+
+def test_an_unreachable_broker_is_503_at_once(make_stack, unused_port):
+    stack = make_stack(broker="http://127.0.0.1:%d" % unused_port)
+    started = time.monotonic()
+    reply = one_execution(stack, fresh_flavour())
+    assert reply.status_code == 503, reply.text
+    assert time.monotonic() - started < 2.0
+    assert "detail" in reply.json()
+
+
+def test_a_flavour_queue_with_other_properties_fails_only_its_requests(stack, runtimes, rabbitmq):
+    bad = fresh_flavour("Durable")
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq.url))
+    connection.channel().queue_declare(bad, durable=True)
+    good = fresh_flavour()
+    runtimes(good)
+    reply = one_execution(stack, bad)
+    assert reply.status_code == 500, reply.text
+    assert bad in reply.json()["detail"]
+    assert one_execution(stack, good).status_code == 200
+    assert one_execution(stack, bad).status_code == 500
+    assert one_execution(stack, good).status_code == 200
+    connection.channel().queue_delete(bad)
+    connection.close()
+
+
+@pytest.fixture
+def private_node():
+    with RabbitMQ() as node:
+        yield node
+
+
+def test_results_pre_existing_without_alternate_exchange_falls_back(private_node, opennebula,
+                                                                     cognit_frontend, issuer):
+    connection = pika.BlockingConnection(pika.URLParameters(private_node.url))
+    connection.channel().exchange_declare("results", exchange_type="direct")  # as the original
+    connection.close()
+    stack = _start_stack(private_node, opennebula, cognit_frontend, issuer)
+    doubles = []
+    try:
+        flavour = fresh_flavour()
+        doubles = start_runtimes(private_node.url, flavour, consumers=2)
+        for i in range(10):
+            reply = one_execution(stack, flavour, params=["fb%d" % i])
+            assert reply.status_code == 200, reply.text
+            assert json.loads(reply.json()["res"])["params"] == ["fb%d" % i]
+        assert "falling back to one binding per request" in stack.ecf.log()
+    finally:
+        for double in doubles:
+            double.stop()
+        stack.ecf.stop()
+
+
+def test_the_ecf_reconnects_after_the_broker_restarts(private_node, opennebula, cognit_frontend,
+                                                      issuer):
+    stack = _start_stack(private_node, opennebula, cognit_frontend, issuer)
+    doubles = []
+    try:
+        flavour = fresh_flavour()
+        doubles = start_runtimes(private_node.url, flavour)
+        assert one_execution(stack, flavour).status_code == 200
+        for double in doubles:
+            double.stop()
+        private_node.restart()
+        doubles = start_runtimes(private_node.url, flavour)
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline:
+            status = one_execution(stack, flavour, timeout=10).status_code
+            if status == 200:
+                break
+            assert status == 503
+            time.sleep(0.2)
+        assert status == 200
+    finally:
+        for double in doubles:
+            double.stop()
+        stack.ecf.stop()
