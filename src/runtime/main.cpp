@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     double exec_timeout = 60;
     std::size_t max_output_bytes = 64 * 1024 * 1024;
     std::string log_level = "info";
+    int heartbeat_seconds = 30;
     app.add_option("--broker", broker_url,
                    "RabbitMQ: amqp://user:pass@host:port/vhost, amqps://..., http://host:port")
         ->required();
@@ -81,6 +82,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--max-output-bytes", max_output_bytes,
                    "largest answer read from the command or the SR API")
+        ->capture_default_str();
+    app.add_option("--heartbeat", heartbeat_seconds, "AMQP heartbeat in seconds (0: none)")
+        ->check(CLI::Range(0, 3600))
         ->capture_default_str();
     app.add_option("--log-level", log_level, "how much to log")
         ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error", "critical", "off"}))
@@ -107,6 +111,7 @@ int main(int argc, char** argv) {
     }
     options.flavour = flavour;
     options.prefetch = static_cast<std::uint16_t>(prefetch);
+    options.heartbeat_seconds = heartbeat_seconds;
 
     const auto time_limit = std::chrono::milliseconds(static_cast<long long>(exec_timeout * 1000));
     std::unique_ptr<ecf::runtime::Executor> executor;

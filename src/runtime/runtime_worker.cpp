@@ -32,6 +32,7 @@ void RuntimeWorker::run() {
         try {
             broker::AmqpConnectionOptions connection_options;
             connection_options.connection_name = "ecf-runtime " + options_.flavour;
+            connection_options.heartbeat_seconds = options_.heartbeat_seconds;
             broker::AmqpConnection connection(options_.broker, connection_options);
             serve(connection);
             connection.close();

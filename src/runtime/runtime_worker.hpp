@@ -20,6 +20,7 @@ struct RuntimeWorkerOptions {
     std::chrono::milliseconds max_reconnect_delay{30'000};  // the backoff doubles up to this
     std::chrono::milliseconds confirm_timeout{10'000};      // for the broker to confirm a result
     std::chrono::milliseconds poll_interval{200};           // how soon a stop request is seen
+    int heartbeat_seconds = 30;  // AMQP heartbeat; kept up while a function runs
 };
 
 // The runtime side of contract §4, as a Serverless Runtime's RabbitMQ consumer does it: consumes

@@ -221,6 +221,20 @@ def test_sigterm_finishes_the_current_execution_and_leaves_the_rest_queued(
     assert ecf.messages_in_flavour_queue() == 3
 
 
+def test_a_long_execution_keeps_the_connection_alive(ecf, worker_factory):
+    # With a 1 s heartbeat RabbitMQ closes a connection that is silent for a few seconds; the
+    # worker keeps serving it while the function runs, so the result comes back once, without
+    # a reconnection and a second run.
+    worker = worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR, "--heartbeat", "1")
+    message = request(lambda: __import__("time").sleep(6) or "slow")
+    ecf.publish(message)
+    assert decode(ecf.result(message["request_id"])["message"]["res"]) == "slow"
+    status, output = worker.stop()
+    assert status == 0, output
+    assert "connecting again" not in output
+    assert output.count("request " + message["request_id"] + ": code 200") == 1
+
+
 def test_prefetch_takes_several_deliveries_and_runs_them_all(ecf, worker_factory):
     worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR, "--prefetch", "4")
     messages = [request(lambda i=i: i * i) for i in range(6)]
