@@ -84,6 +84,14 @@ TEST(ForwardExecutor, A200ThatIsNotAnExecResponseIsA500) {
     EXPECT_EQ(executor.execute(kPayload).code, 500);
 }
 
+TEST(ForwardExecutor, AnAnswerOverTheSizeLimitIsA500) {
+    SrHttpApiDouble sr({"--mode", "echo"});
+    ForwardExecutor executor(sr.url(), 10s, 64);
+    const auto result = executor.execute(kPayload);
+    EXPECT_EQ(result.code, 500);
+    EXPECT_NE(std::string(result.message.as_string()).find("exceeds 64 bytes"), std::string::npos);
+}
+
 TEST(ForwardExecutor, AnUnreachableSrIsA500) {
     int port;
     {
