@@ -11,6 +11,9 @@ Or import it: `double = start(key_hex)`, `double.port`, `double.rotate(hex)`, `d
 
 Test routes:
   GET  /_test/requests    {"public_key": <number of GET /v1/public_key answered>}
+  GET  /_test/connections {"connections": <number of TCP connections accepted>}
+  GET  /_test/big/<n>     a JSON string of n characters
+  GET  /_test/close       answers, then closes the connection without a Connection: close
   POST /_test/key         body: the new key (hex text), takes effect at once (key rotation)
   POST /_test/status      body: an HTTP status for /v1/public_key from now on (200 to heal)
   POST /_test/delay       body: seconds to wait before answering /v1/public_key
@@ -33,6 +36,7 @@ class State:
         self.status = 200
         self.delay = 0.0
         self.requests = 0
+        self.connections = 0
 
 
 def _make_handler(state):
@@ -41,6 +45,11 @@ def _make_handler(state):
 
         def log_message(self, format, *args):
             pass
+
+        def setup(self):
+            super().setup()
+            with state.lock:
+                state.connections += 1
 
         def reply(self, status, body):
             data = json.dumps(body).encode()
@@ -65,6 +74,15 @@ def _make_handler(state):
             elif self.path == "/_test/requests":
                 with state.lock:
                     self.reply(200, {"public_key": state.requests})
+            elif self.path == "/_test/connections":
+                with state.lock:
+                    self.reply(200, {"connections": state.connections})
+            elif self.path.startswith("/_test/big/"):
+                self.reply(200, "x" * int(self.path.rsplit("/", 1)[1]))
+            elif self.path == "/_test/close":
+                # Answers, then closes the connection without saying so (as a peer restarting).
+                self.reply(200, True)
+                self.close_connection = True
             else:
                 self.reply(404, {"detail": "Not Found"})
 
