@@ -287,8 +287,9 @@ BlockCode decode_block(const schema::Block& block, const SymbolTable& symbols,
     }
     for (const auto& s : block.scope()) out.scopes.push_back(d.scope(s));
 
-    if (required_version(out, third_party) > version)
-        malformed("the block uses features newer than its version " + std::to_string(version));
+    // Features newer than the block's version are refused only where the reference refuses them
+    // (check kinds, reject, scopes, third party, above): it writes, for instance, arrays in
+    // version 3 blocks, and its tokens must verify here.
     return out;
 }
 
