@@ -1,0 +1,199 @@
+"""Standalone mode answers the device-facing API as the COGNIT frontend does
+(SovereignEdgeEU-COGNIT/cognit-frontend, src/main.py), from its embedded store, users and key;
+and OpenNebula's permissions hold: a user cannot use another user's documents."""
+import json
+import re
+import subprocess
+
+import pytest
+import requests
+
+from conftest import ECF, fresh_flavour
+from standalone_support import device_client, start_standalone
+
+TIMEOUT = 30
+ALICE = ("alice", "alice's pass: \"quoted\" ; )")
+BOB = ("bob", "bob-secret")
+
+
+@pytest.fixture(scope="module")
+def ecf(rabbitmq):
+    process = start_standalone(rabbitmq, dict([ALICE, BOB]))
+    yield process
+    process.stop()
+
+
+def token_of(ecf, user):
+    response = requests.post(ecf.url + "/v1/authenticate", auth=user, timeout=TIMEOUT)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def requirement(ecf, token, body=None):
+    response = requests.post(ecf.url + "/v1/app_requirements", headers={"token": token},
+                             data=json.dumps(body or {"FLAVOUR": "Nature"}), timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def upload(ecf, token, fc_hash="hash-1", fc="gAWVAAAA"):
+    response = requests.post(ecf.url + "/v1/daas/upload", headers={"token": token},
+                             json={"LANG": "PY", "FC": fc, "FC_HASH": fc_hash}, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_public_key_is_a_json_string_of_64_hex_digits(ecf):
+    response = requests.get(ecf.url + "/v1/public_key", timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert re.fullmatch(r"[0-9a-f]{64}", response.json())
+
+
+def test_authenticate_issues_the_cognit_frontends_token(ecf, issuer):
+    token = token_of(ecf, ALICE)
+    assert isinstance(token, str) and len(token) > 100
+    # The authority block the COGNIT frontend writes, checked with the public key it publishes.
+    key = requests.get(ecf.url + "/v1/public_key", timeout=TIMEOUT).json()
+    printed = subprocess.run([ECF, "token", "inspect", "--public-key", key, token],
+                             capture_output=True, text=True, timeout=30)
+    if printed.returncode == 0:
+        assert 'user("alice");' in printed.stdout
+        assert "check if time($time), $time < " in printed.stdout
+
+
+@pytest.mark.parametrize("auth", [("alice", "wrong"), ("nobody", "x"), None])
+def test_authenticate_refuses_bad_credentials_with_401(ecf, auth):
+    response = requests.post(ecf.url + "/v1/authenticate", auth=auth, timeout=TIMEOUT)
+    assert response.status_code == 401
+    assert "detail" in response.json()
+    assert "wrong" not in response.text
+
+
+def test_app_requirements_lifecycle(ecf):
+    token = token_of(ecf, ALICE)
+    rid = requirement(ecf, token, {"FLAVOUR": "Energy", "MAX_FUNCTION_EXECUTION_TIME": 2.5,
+                                   "GEOLOCATION": {"latitude": 43.05, "longitude": -2.53}})
+    assert isinstance(rid, int) and rid >= 1
+    url = "%s/v1/app_requirements/%d" % (ecf.url, rid)
+    got = requests.get(url, headers={"token": token}, timeout=TIMEOUT)
+    assert got.status_code == 200
+    assert got.json() == {"ID": None, "IS_CONFIDENTIAL": False, "PROVIDER": None,
+                          "FLAVOUR": "Energy", "MAX_LATENCY": 10,
+                          "MAX_FUNCTION_EXECUTION_TIME": 2.5, "MIN_ENERGY_RENEWABLE_USAGE": 80,
+                          "GEOLOCATION": {"latitude": 43.05, "longitude": -2.53}}
+    put = requests.put(url, headers={"token": token}, data=json.dumps({"FLAVOUR": "Other"}),
+                       timeout=TIMEOUT)
+    assert put.status_code == 200 and put.json() is None
+    assert requests.get(url, headers={"token": token}, timeout=TIMEOUT).json()["FLAVOUR"] == "Other"
+    deleted = requests.delete(url, headers={"token": token}, timeout=TIMEOUT)
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert requests.get(url, headers={"token": token}, timeout=TIMEOUT).status_code == 404
+
+
+def test_ec_fe_lists_this_ecf(ecf):
+    token = token_of(ecf, ALICE)
+    rid = requirement(ecf, token, {"FLAVOUR": "Nature"})
+    response = requests.get("%s/v1/app_requirements/%d/ec_fe" % (ecf.url, rid),
+                            headers={"token": token}, timeout=TIMEOUT)
+    assert response.status_code == 200
+    clusters = response.json()
+    assert len(clusters) == 1
+    assert set(clusters[0]) == {"ID", "NAME", "HOSTS", "DATASTORES", "VNETS", "TEMPLATE"}
+    assert clusters[0]["TEMPLATE"]["EDGE_CLUSTER_FRONTEND"] == ecf.url
+
+
+def test_upload_returns_the_existing_id_for_the_same_hash(ecf):
+    alice = token_of(ecf, ALICE)
+    bob = token_of(ecf, BOB)
+    first = upload(ecf, alice, "same-hash")
+    assert upload(ecf, alice, "same-hash") == first
+    assert upload(ecf, alice, "another-hash") != first
+    assert upload(ecf, bob, "same-hash") != first  # only one's own functions count
+
+
+def test_missing_and_bad_tokens(ecf):
+    response = requests.post(ecf.url + "/v1/app_requirements", json={}, timeout=TIMEOUT)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Missing token in header"}
+    response = requests.post(ecf.url + "/v1/app_requirements", json={},
+                             headers={"token": "not-a-token"}, timeout=TIMEOUT)
+    assert response.status_code == 401
+
+
+def test_malformed_bodies_get_422(ecf):
+    token = token_of(ecf, ALICE)
+    for body in ['{"FLAVOUR": 3}', "not json", "[]", '{"MAX_LATENCY": "ten"}']:
+        response = requests.post(ecf.url + "/v1/app_requirements", headers={"token": token},
+                                 data=body, timeout=TIMEOUT)
+        assert response.status_code == 422, body
+    response = requests.post(ecf.url + "/v1/daas/upload", headers={"token": token},
+                             json={"LANG": "PY"}, timeout=TIMEOUT)
+    assert response.status_code == 422
+    response = requests.get(ecf.url + "/v1/app_requirements/abc", headers={"token": token},
+                            timeout=TIMEOUT)
+    assert response.status_code == 422
+
+
+def test_a_function_is_not_a_requirement(ecf):
+    token = token_of(ecf, ALICE)
+    fid = upload(ecf, token, "type-check")
+    response = requests.get("%s/v1/app_requirements/%d" % (ecf.url, fid),
+                            headers={"token": token}, timeout=TIMEOUT)
+    assert response.status_code == 405
+
+
+def test_another_user_cannot_use_the_first_users_documents(ecf, runtimes):
+    alice = token_of(ecf, ALICE)
+    bob = token_of(ecf, BOB)
+    flavour = fresh_flavour("Private")
+    runtime = runtimes(flavour)
+    alices_requirement = requirement(ecf, alice, {"FLAVOUR": flavour})
+    alices_function = upload(ecf, alice, "alices-function")
+    bobs_requirement = requirement(ecf, bob, {"FLAVOUR": flavour})
+    url = "%s/v1/app_requirements/%d" % (ecf.url, alices_requirement)
+    # OpenNebula answers "not authorized" (403) for another user's document.
+    assert requests.get(url, headers={"token": bob}, timeout=TIMEOUT).status_code == 403
+    assert requests.put(url, headers={"token": bob}, json={"FLAVOUR": "x"},
+                        timeout=TIMEOUT).status_code == 403
+    assert requests.delete(url, headers={"token": bob}, timeout=TIMEOUT).status_code == 403
+    assert requests.get(url + "/ec_fe", headers={"token": bob}, timeout=TIMEOUT).status_code == 403
+    # Alice's own call goes through to the runtime.
+    response = requests.post("%s/v1/functions/%d/execute" % (ecf.url, alices_function),
+                             params={"app_req_id": alices_requirement, "mode": "sync"},
+                             headers={"token": alice}, json=["gAVLAi4="], timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert response.json()["ret_code"] == 0
+    message = runtime.next_message()
+    assert message["payload"]["fc_hash"] == "alices-function"
+    assert message["payload"]["app_req_id"] == alices_requirement
+    # Bob cannot run Alice's function, with his requirement or hers (both documents are hers:
+    # OpenNebula refuses both reads, and the answer is still 403).
+    for function, app_req in [(alices_function, bobs_requirement),
+                              (alices_function, alices_requirement)]:
+        response = requests.post("%s/v1/functions/%d/execute" % (ecf.url, function),
+                                 params={"app_req_id": app_req, "mode": "sync"},
+                                 headers={"token": bob}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+    # Nothing of Bob's tries reached the runtime.
+    assert runtime.received.empty()
+
+
+def test_a_removed_user_is_refused_at_once(ecf):
+    from standalone_support import add_user
+    add_user(ecf.data_dir, "carol", "carol-pass")
+    token = token_of(ecf, ("carol", "carol-pass"))
+    requirement(ecf, token)
+    removed = subprocess.run([ECF, "users", "remove", "carol", "--data-dir", ecf.data_dir],
+                             capture_output=True, text=True, timeout=30)
+    assert removed.returncode == 0, removed.stderr
+    response = requests.post(ecf.url + "/v1/app_requirements", headers={"token": token},
+                             json={}, timeout=TIMEOUT)
+    assert response.status_code == 401
+
+
+def test_the_device_client_runs_unchanged(ecf):
+    client = device_client.DeviceClient(ecf.url, *ALICE)
+    client.authenticate()
+    client.upload_requirements({"FLAVOUR": "Nature", "GEOLOCATION": {"latitude": 1, "longitude": 2}})
+    client.upload_requirements({"FLAVOUR": "Nature2"})  # the update path (PUT)
+    assert client.edge_cluster_frontends() == [ecf.url]
