@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
 #include <charconv>
@@ -103,14 +104,24 @@ ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
       limits_(limits),
       request_ids_(std::move(request_ids)) {}
 
+asio::awaitable<std::tuple<Document, Document>> ExecutionService::fetch_both(
+    const Credentials& credentials, const ExecutionCall& call) {
+    using namespace asio::experimental::awaitable_operators;
+    try {
+        co_return co_await (documents_.fetch(credentials, call.function_id) &&
+                            documents_.fetch(credentials, call.app_req_id));
+    } catch (const asio::multiple_exceptions& both) {
+        // Both reads failed (a wrong password fails both alike): the function's error speaks.
+        std::rethrow_exception(both.first_exception());
+    }
+}
+
 asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall& call,
                                                             std::string& caller) {
-    using namespace asio::experimental::awaitable_operators;
     const Credentials credentials = co_await authorizer_.authorize(call.token);
     caller = credentials.user;
 
-    auto [function, requirement] = co_await (documents_.fetch(credentials, call.function_id) &&
-                                             documents_.fetch(credentials, call.app_req_id));
+    auto [function, requirement] = co_await fetch_both(credentials, call);
     require_type(function, DocumentType::Function);
     require_type(requirement, DocumentType::AppRequirement);
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <tuple>
 
 #include "auth/token_authorizer.hpp"
 #include "broker/execution_broker.hpp"
@@ -55,6 +56,10 @@ class ExecutionService {
                                                      std::string& caller);
 
   private:
+    // Reads the FUNCTION and the APP_REQUIREMENT at once.
+    boost::asio::awaitable<std::tuple<documents::Document, documents::Document>> fetch_both(
+        const Credentials& credentials, const ExecutionCall& call);
+
     auth::TokenAuthorizer& authorizer_;
     documents::DocumentSource& documents_;
     broker::ExecutionBroker& broker_;

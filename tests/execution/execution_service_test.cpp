@@ -172,6 +172,12 @@ TEST_F(ExecutionServiceTest, DocumentFailuresPassThrough) {
     EXPECT_TRUE(broker.requests.empty());
 }
 
+TEST_F(ExecutionServiceTest, BothReadsFailingGiveTheirOwnKind) {
+    documents.failures[7] = ErrorKind::Unauthorized;
+    documents.failures[39] = ErrorKind::Unauthorized;
+    EXPECT_EQ(failure_of(call()), ErrorKind::Unauthorized);
+}
+
 TEST_F(ExecutionServiceTest, WrongTypeIsResourceNotFound) {
     documents.documents[7].type = 1338;
     try {
