@@ -5,6 +5,8 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
@@ -86,7 +88,7 @@ struct DocumentCache::State {
         entries.emplace(key, Entry{document, Clock::now() + ttl, std::prev(order.end())});
     }
 
-    // Runs the waiter on its own executor, never inside the leader's call stack.
+    // Runs the waiter on its own executor, never inside the flight's call stack.
     static void complete(Flight::Waiter waiter, std::exception_ptr error, Document document) {
         auto executor = waiter.executor;
         asio::post(executor, [handler = std::move(waiter.handler), error,
@@ -95,7 +97,30 @@ struct DocumentCache::State {
         });
     }
 
-    // Suspends until `flight` lands; the leader completes every waiter on its own executor.
+    // Asks the source once and hands the answer to every waiter of `flight`.
+    static asio::awaitable<void> fly(std::shared_ptr<State> state, std::shared_ptr<Flight> flight,
+                                     std::string key, Credentials session, std::int64_t id) {
+        std::exception_ptr error;
+        Document document;
+        try {
+            document = co_await state->source->fetch(session, id);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        std::vector<Flight::Waiter> waiters;
+        {
+            std::lock_guard lock(state->mutex);
+            state->flights.erase(key);
+            if (!error && state->caching()) state->insert(key, document);
+            flight->done = true;
+            flight->error = error;
+            if (!error) flight->document = document;
+            waiters.swap(flight->waiters);
+        }
+        for (auto& waiter : waiters) complete(std::move(waiter), error, document);
+    }
+
+    // Suspends until `flight` lands; fly() completes every waiter on its own executor.
     asio::awaitable<Document> wait(std::shared_ptr<Flight> flight) {
         return asio::async_initiate<decltype(asio::use_awaitable), Signature>(
             [this, flight](auto handler) {
@@ -154,29 +179,13 @@ asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, s
         }
         flight = slot;
     }
-    if (!leader) co_return co_await state->wait(flight);
-
-    std::exception_ptr error;
-    Document document;
-    try {
-        document = co_await state->source->fetch(session, id);
-    } catch (...) {
-        error = std::current_exception();
+    if (leader) {
+        // The call runs in a coroutine of its own: if the first caller is cancelled (say its
+        // other document read failed), the callers sharing the flight still get the answer.
+        asio::co_spawn(co_await asio::this_coro::executor,
+                       State::fly(state, flight, key, session, id), asio::detached);
     }
-
-    std::vector<Flight::Waiter> waiters;
-    {
-        std::lock_guard lock(state->mutex);
-        state->flights.erase(key);
-        if (!error && state->caching()) state->insert(key, document);
-        flight->done = true;
-        flight->error = error;
-        if (!error) flight->document = document;
-        waiters.swap(flight->waiters);
-    }
-    for (auto& waiter : waiters) State::complete(std::move(waiter), error, document);
-    if (error) std::rethrow_exception(error);
-    co_return document;
+    co_return co_await state->wait(flight);
 }
 
 }  // namespace ecf::documents

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -158,6 +159,29 @@ TEST(DocumentCache, ConcurrentMissesShareOneCall) {
         EXPECT_EQ(id == 404 ? failed : ok, 50);
         pool.join();
     }
+}
+
+// The first caller giving up (its other read failed, or its deadline passed) must not fail the
+// callers that share its flight.
+TEST(DocumentCache, FirstCallerCancelledDoesNotFailTheOthers) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::thread_pool pool(2);
+    auto source = std::make_shared<CountingSource>(300ms);
+    DocumentCache cache(source, 10s, 100);
+    auto impatient = [&]() -> asio::awaitable<bool> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 50ms);
+        auto result = co_await (cache.fetch(kAlice, 39) || timer.async_wait(asio::use_awaitable));
+        co_return result.index() == 0;
+    };
+    auto first = asio::co_spawn(pool.get_executor(), impatient(), asio::use_future);
+    std::this_thread::sleep_for(20ms);
+    auto second = asio::co_spawn(pool.get_executor(), cache.fetch(kAlice, 39), asio::use_future);
+    ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+    ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
+    first.get();
+    EXPECT_EQ(second.get().id, 39);
+    EXPECT_EQ(source->calls, 1);
+    pool.join();
 }
 
 TEST(DocumentCache, SingleFlightAlsoWithoutCaching) {
