@@ -72,11 +72,23 @@ AmqpConnection::AmqpConnection(const BrokerAddress& address, AmqpConnectionOptio
         const timeval rpc_timeout = timeval_of(options.rpc_timeout);
         check_status(amqp_set_rpc_timeout(state_, &rpc_timeout), "setting timeouts");
 
-        amqp_table_entry_t name_entry;
-        name_entry.key = amqp_cstring_bytes("connection_name");
-        name_entry.value.kind = AMQP_FIELD_KIND_UTF8;
-        name_entry.value.value.bytes = bytes_of(options.connection_name);
-        amqp_table_t client_properties{1, &name_entry};
+        // Capabilities (merged by rabbitmq-c with its own): the broker tells us when it blocks
+        // publishers (resource alarm) and when it cancels one of our consumers.
+        amqp_table_entry_t capabilities[2];
+        capabilities[0].key = amqp_cstring_bytes("connection.blocked");
+        capabilities[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+        capabilities[0].value.value.boolean = 1;
+        capabilities[1].key = amqp_cstring_bytes("consumer_cancel_notify");
+        capabilities[1].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+        capabilities[1].value.value.boolean = 1;
+        amqp_table_entry_t entries[2];
+        entries[0].key = amqp_cstring_bytes("connection_name");
+        entries[0].value.kind = AMQP_FIELD_KIND_UTF8;
+        entries[0].value.value.bytes = bytes_of(options.connection_name);
+        entries[1].key = amqp_cstring_bytes("capabilities");
+        entries[1].value.kind = AMQP_FIELD_KIND_TABLE;
+        entries[1].value.value.table = amqp_table_t{2, capabilities};
+        amqp_table_t client_properties{2, entries};
         const amqp_rpc_reply_t reply = amqp_login_with_properties(
             state_, address.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, options.heartbeat_seconds,
             &client_properties, AMQP_SASL_METHOD_PLAIN, address.user.c_str(),

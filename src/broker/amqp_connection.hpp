@@ -63,7 +63,9 @@ struct AmqpChannelClosed {
     std::string reply_text;
 };
 
-// Any other method (e.g. the queue.unbind-ok of an unbind sent without waiting).
+// Any other method: e.g. the queue.unbind-ok of an unbind sent without waiting,
+// connection.blocked / connection.unblocked (channel 0; method ids in amqp_framing.h), or the
+// basic.cancel of a consumer whose queue was deleted.
 struct AmqpOtherMethod {
     std::uint16_t channel = 0;
     std::uint32_t method_id = 0;

@@ -1,5 +1,6 @@
 #include "broker/amqp_execution_broker.hpp"
 
+#include <amqp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -112,6 +113,11 @@ class AmqpExecutionBroker::State {
             if (!connected_) {
                 throw ecf::Error(ErrorKind::Unavailable, "the message broker is unreachable");
             }
+            if (blocked_) {
+                // A publication now would block the broker thread until the alarm clears.
+                throw ecf::Error(ErrorKind::Unavailable,
+                                 "the message broker refuses publications (resource alarm)");
+            }
             if (submissions_.size() >= settings_.max_waiting_executions) {
                 throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
             }
@@ -199,6 +205,7 @@ class AmqpExecutionBroker::State {
                 }
             }
             set_connected(false);
+            set_blocked(false);
             first_attempt_finished();
             // The exclusive result queue died with the connection: a result for a waiting
             // execution can no longer reach us, so waiting until the deadline would only turn a
@@ -302,11 +309,21 @@ class AmqpExecutionBroker::State {
 
     void publish_submissions() {
         std::deque<Submission> batch;
+        bool blocked;
         {
             std::lock_guard lock(mutex_);
             batch.swap(submissions_);
+            blocked = blocked_;
         }
-        for (auto& s : batch) publish(s);
+        for (auto& s : batch) {
+            if (blocked) {
+                deliver(s.channel,
+                        ecf::Error(ErrorKind::Unavailable,
+                                   "the message broker refuses publications (resource alarm)"));
+            } else {
+                publish(s);
+            }
+        }
     }
 
     void publish(Submission& s) {
@@ -414,7 +431,23 @@ class AmqpExecutionBroker::State {
         }
     }
 
-    void handle(AmqpOtherMethod&) {}  // e.g. the unbind-ok of a pipelined unbind
+    void handle(AmqpOtherMethod& m) {
+        if (m.channel == 0 && m.method_id == AMQP_CONNECTION_BLOCKED_METHOD) {
+            spdlog::warn("message broker blocks publishers (resource alarm): executions get 503");
+            set_blocked(true);
+        } else if (m.channel == 0 && m.method_id == AMQP_CONNECTION_UNBLOCKED_METHOD) {
+            spdlog::info("message broker accepts publications again");
+            set_blocked(false);
+        } else if (m.channel == kResultsChannel && m.method_id == AMQP_BASIC_CANCEL_METHOD) {
+            throw AmqpError("the broker cancelled the consumer of the results");  // reconnect
+        }
+        // Anything else (e.g. the unbind-ok of a pipelined unbind) needs nothing.
+    }
+
+    void set_blocked(bool blocked) {
+        std::lock_guard lock(mutex_);
+        blocked_ = blocked;
+    }
 
     void expire_pending() {
         const auto now = Clock::now();
@@ -478,6 +511,7 @@ class AmqpExecutionBroker::State {
     std::condition_variable backoff_cv_;
     bool first_attempt_done_ = false;
     bool connected_ = false;
+    bool blocked_ = false;  // connection.blocked: the broker would stop reading our publications
     bool stopping_ = false;
     std::deque<Submission> submissions_;
     std::atomic<std::size_t> waiting_{0};

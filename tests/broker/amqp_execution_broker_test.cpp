@@ -291,24 +291,80 @@ TEST(AmqpExecutionBrokerDown, UnreachableBrokerGivesUnavailableAtOnce) {
     broker.stop();
 }
 
+// A private node of one test, through the harness CLI; stopped and removed at the end.
+class PrivateNode {
+  public:
+    PrivateNode()
+        : dir_("/tmp/ecf-broker-node-" + std::to_string(::getpid()) + "-" +
+               std::to_string(++count_)) {
+        const std::string port_file = dir_ + ".port";
+        if (std::system(
+                (kCli + " start --dir " + dir_ + " --port-file " + port_file + " >/dev/null")
+                    .c_str()) == 0) {
+            std::ifstream(port_file) >> port_;
+        }
+        std::remove(port_file.c_str());
+    }
+    ~PrivateNode() {
+        [[maybe_unused]] int rc =
+            std::system((kCli + " stop --remove --dir " + dir_ + " >/dev/null").c_str());
+    }
+    bool started() const { return port_ > 0; }
+    BrokerAddress address() const { return address_on(static_cast<std::uint16_t>(port_)); }
+    bool restart() const {
+        return std::system((kCli + " restart --dir " + dir_ + " >/dev/null").c_str()) == 0;
+    }
+    // rabbitmqctl against this node, with its environment (cookie, node name).
+    bool ctl(const std::string& args) const {
+        return std::system((kCli + " ctl --dir " + dir_ + " " + args + " >/dev/null").c_str()) == 0;
+    }
+
+  private:
+    static inline const std::string kCli = std::string("/usr/bin/python3 ") + ECF_RABBITMQ_HARNESS;
+    static inline int count_ = 0;
+    std::string dir_;
+    int port_ = 0;
+};
+
+TEST(AmqpExecutionBrokerAlarm, BlockedPublishersGiveUnavailableAtOnceUntilUnblocked) {
+    PrivateNode node;
+    ASSERT_TRUE(node.started());
+    BrokerSettings s;
+    s.address = node.address();
+    AmqpExecutionBroker broker(s);
+    ASSERT_TRUE(broker.start());
+    const auto flavour = unique("flavour");
+    TestRuntime runtime(node.address(), flavour);
+    EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(0), 10s)).code, 200);
+    ASSERT_TRUE(node.ctl("set_vm_memory_high_watermark 0"));
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto started = Clock::now();
+            try {
+                run_execute(broker, make_request(flavour, unique("blocked"), 300ms));
+            } catch (const ecf::Error& e) {
+                return e.kind() == ErrorKind::Unavailable && Clock::now() - started < 100ms;
+            }
+            return false;
+        },
+        15s));
+    ASSERT_TRUE(node.ctl("set_vm_memory_high_watermark 0.6"));
+    ASSERT_TRUE(wait_until(
+        [&] {
+            try {
+                return run_execute(broker, make_request(flavour, unique("free"), 2s)).code == 200;
+            } catch (const ecf::Error&) {
+                return false;
+            }
+        },
+        15s));
+}
+
 // A private node, restarted under the broker's feet.
 TEST(AmqpExecutionBrokerRestart, ReconnectsAfterTheBrokerRestarts) {
-    const char* harness = ECF_RABBITMQ_HARNESS;
-    const std::string dir = "/tmp/ecf-broker-restart-" + std::to_string(::getpid());
-    const std::string cli = std::string("/usr/bin/python3 ") + harness;
-    const std::string port_file = dir + ".port";
-    ASSERT_EQ(
-        std::system(
-            (cli + " start --dir " + dir + " --port-file " + port_file + " >/dev/null").c_str()),
-        0);
-    struct StopNode {
-        std::string command;
-        ~StopNode() { [[maybe_unused]] int rc = std::system(command.c_str()); }
-    } stop_node{cli + " stop --remove --dir " + dir + " >/dev/null; rm -f " + port_file};
-    int port = 0;
-    std::ifstream(port_file) >> port;
-    ASSERT_GT(port, 0);
-    const auto address = address_on(static_cast<std::uint16_t>(port));
+    PrivateNode node;
+    ASSERT_TRUE(node.started());
+    const auto address = node.address();
     BrokerSettings s;
     s.address = address;
     s.reconnect_max = 500ms;
@@ -319,7 +375,7 @@ TEST(AmqpExecutionBrokerRestart, ReconnectsAfterTheBrokerRestarts) {
         TestRuntime runtime(address, flavour);
         EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(0), 10s)).code, 200);
     }
-    ASSERT_EQ(std::system((cli + " restart --dir " + dir + " >/dev/null").c_str()), 0);
+    ASSERT_TRUE(node.restart());
     ASSERT_TRUE(wait_until([&] { return broker.connected(); }, 30s));
     TestRuntime runtime(address, flavour);
     EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(1), 10s)).code, 200);

@@ -12,6 +12,7 @@ Use it
   - from scripts and CTest fixtures:
       python3 tests/harness/rabbitmq.py start --dir D [--port-file F]   (prints the AMQP port)
       python3 tests/harness/rabbitmq.py restart --dir D   (same name and port)
+      python3 tests/harness/rabbitmq.py ctl --dir D ARGS...  (rabbitmqctl against it)
       python3 tests/harness/rabbitmq.py stop --dir D [--remove]
 """
 
@@ -298,6 +299,9 @@ def main(argv=None):
     p_restart = sub.add_parser("restart", help="stop and start the node of DIR (same port)")
     p_restart.add_argument("--dir", required=True)
     p_restart.add_argument("--timeout", type=float, default=START_TIMEOUT_S)
+    p_ctl = sub.add_parser("ctl", help="run rabbitmqctl against the node of DIR")
+    p_ctl.add_argument("--dir", required=True)
+    p_ctl.add_argument("args", nargs=argparse.REMAINDER)
     p_stop = sub.add_parser("stop", help="stop the node started in DIR")
     p_stop.add_argument("--dir", required=True)
     p_stop.add_argument("--remove", action="store_true", help="then delete DIR")
@@ -324,6 +328,9 @@ def main(argv=None):
         node.stop()
         node.start(args.timeout)
         print(node.port, flush=True)
+        return 0
+    if args.command == "ctl":
+        sys.stdout.write(RabbitMQ.from_dir(args.dir).ctl(*args.args))
         return 0
     if args.command == "stop":
         if not os.path.exists(os.path.join(args.dir, "state.json")):
