@@ -190,3 +190,23 @@ TEST(DatalogEngine, FixpointReachesEveryDerivableFact) {
     // origin {0,1} and r(1,2) with origin {1}.
     EXPECT_EQ(r_facts, 3u);
 }
+
+TEST(DatalogEngine, IndexedJoinsOnLargerRelations) {
+    // 40 edges: relations above the indexing threshold, joined on bound and unbound columns.
+    std::string src;
+    for (int i = 0; i < 40; ++i)
+        src += "e(" + std::to_string(i) + ", " + std::to_string(i + 1) + ");\n";
+    src += "r($x, $y) <- e($x, $y);\nr($x, $z) <- e($x, $y), r($y, $z);\n";
+    src += "back($y, $x) <- r($x, $y), r($y, 40);\n";
+    const std::vector<bd::TokenBlock> blocks{{bd::parse_block(src), std::nullopt}};
+    bd::RunLimits limits = relaxed();
+    limits.max_facts = 5000;  // 40 + 820 + 780 facts
+    const auto outcome =
+        run(blocks, bd::parse_authorizer("allow if r(0, 40), back(39, 0);"), limits);
+    ASSERT_TRUE(outcome.ok()) << outcome.error()->what();
+    EXPECT_EQ(outcome.query(bd::parse_rule("x($a, $b) <- r($a, $b) trusting authority")).size(),
+              820u);
+    EXPECT_EQ(outcome.query(bd::parse_rule("x($a) <- r(3, $a) trusting authority")).size(), 37u);
+    EXPECT_EQ(outcome.query(bd::parse_rule("x($a) <- back(39, $a) trusting authority")).size(),
+              39u);
+}

@@ -46,6 +46,23 @@ bool Relation::insert(const Value* values, Origins origins) {
     return true;
 }
 
+namespace {
+constexpr std::size_t kIndexThreshold = 16;
+const std::vector<std::uint32_t> kNoRows;
+}  // namespace
+
+void Relation::refresh_index() {
+    if (arity_ == 0 || origins_.size() < kIndexThreshold) return;
+    for (; indexed_rows_ < origins_.size(); ++indexed_rows_)
+        first_column_[row(indexed_rows_)[0]].push_back(static_cast<std::uint32_t>(indexed_rows_));
+}
+
+const std::vector<std::uint32_t>* Relation::rows_starting_with(const Value& first) const {
+    if (indexed_rows_ == 0) return nullptr;
+    auto it = first_column_.find(first);
+    return it == first_column_.end() ? &kNoRows : &it->second;
+}
+
 // ---- World ----
 
 World::World(const RunLimits& limits) : limits_(limits), evaluator_(store_) {
@@ -102,7 +119,28 @@ bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, s
             rows = relation.cur_end;
         }
     }
-    for (std::size_t r = first; r < rows; ++r) {
+    // With the first value known, visit only the rows that start with it.
+    const std::vector<std::uint32_t>* candidates = nullptr;
+    if (arity > 0) {
+        const Value& t = p.terms[0];
+        if (t.kind != Kind::Variable) {
+            candidates = relation.rows_starting_with(t);
+        } else if (bindings_.bound[t.bits]) {
+            candidates = relation.rows_starting_with(bindings_.values[t.bits]);
+        }
+    }
+    std::size_t next = 0;
+    if (candidates) {
+        next = static_cast<std::size_t>(
+            std::lower_bound(candidates->begin(), candidates->end(), first) - candidates->begin());
+    }
+    for (std::size_t r = first;; ++r) {
+        if (candidates) {
+            if (next >= candidates->size() || (*candidates)[next] >= rows) break;
+            r = (*candidates)[next++];
+        } else if (r >= rows) {
+            break;
+        }
         tick();
         const Origins row_origins = relation.origins(r);
         if ((row_origins & ~rule.trusted) != 0) continue;
@@ -137,6 +175,10 @@ bool World::join(const CompiledRule& rule, std::size_t index, Origins origins, s
 
 template <typename F>
 bool World::for_each_match(const CompiledRule& rule, F&& on_match, std::size_t delta) {
+    for (const CompiledPredicate& p : rule.body) {
+        auto it = relations_.find(key(p.name, static_cast<std::uint32_t>(p.terms.size())));
+        if (it != relations_.end()) it->second.refresh_index();
+    }
     bindings_.values.assign(rule.variable_count, Value{});
     bindings_.bound.assign(rule.variable_count, 0);
     touched_.clear();

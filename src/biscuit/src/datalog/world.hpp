@@ -29,6 +29,12 @@ class Relation {
     std::size_t old_end = 0;
     std::size_t cur_end = 0;
 
+    // Rows whose first value is `first`, ascending; null when the relation is too small to be
+    // worth indexing (scan it). Call refresh_index() after inserting, before looking up: lookups
+    // never modify the index, so joins may nest over one relation.
+    const std::vector<std::uint32_t>* rows_starting_with(const Value& first) const;
+    void refresh_index();
+
   private:
     std::size_t hash_row(const Value* values, Origins origins) const;
     bool equal_row(std::size_t i, const Value* values, Origins origins) const;
@@ -38,6 +44,12 @@ class Relation {
     std::vector<Value> values_;
     std::vector<Origins> origins_;
     std::vector<std::uint32_t> table_;  // open addressing: row index + 1, 0 when empty
+
+    struct ValueHash {
+        std::size_t operator()(const Value& v) const { return hash_value(v); }
+    };
+    std::unordered_map<Value, std::vector<std::uint32_t>, ValueHash> first_column_;
+    std::size_t indexed_rows_ = 0;
 };
 
 class World {
