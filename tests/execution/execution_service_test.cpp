@@ -176,6 +176,9 @@ TEST_F(ExecutionServiceTest, BothReadsFailingGiveTheirOwnKind) {
     documents.failures[7] = ErrorKind::Unauthorized;
     documents.failures[39] = ErrorKind::Unauthorized;
     EXPECT_EQ(failure_of(call()), ErrorKind::Unauthorized);
+    documents.failures.clear();
+    documents.failures[39] = ErrorKind::Forbidden;
+    EXPECT_EQ(failure_of(call()), ErrorKind::Forbidden);
 }
 
 TEST_F(ExecutionServiceTest, WrongTypeIsResourceNotFound) {
