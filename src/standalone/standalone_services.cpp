@@ -2,12 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <filesystem>
 
+#include "auth/biscuit_token_authorizer.hpp"
+#include "auth/fixed_root_key_source.hpp"
 #include "core/error.hpp"
 #include "standalone/async_credential_verifier.hpp"
 #include "standalone/device_api.hpp"
-#include "standalone/local_token_authorizer.hpp"
 #include "standalone/root_key_file.hpp"
 #include "standalone/sqlite_document_store.hpp"
 #include "standalone/token_issuer.hpp"
@@ -35,6 +39,18 @@ void prepare_data_dir(const std::filesystem::path& folder) {
     ::chmod(folder.c_str(), 0700);
 }
 
+// The root key source of standalone mode: our own public key, fixed. Loading it does no I/O, so
+// it is done here, on a private io_context, before the server runs.
+std::shared_ptr<auth::RootKeySource> load_fixed_key(const std::string& public_hex,
+                                                    std::chrono::milliseconds reload_interval) {
+    auto source = std::make_shared<auth::FixedRootKeySource>(public_hex, reload_interval);
+    boost::asio::io_context io;
+    auto loaded = boost::asio::co_spawn(io, source->load(), boost::asio::use_future);
+    io.run();
+    loaded.get();
+    return source;
+}
+
 }  // namespace
 
 void StandaloneServices::add_routes(http::Router& router) const {
@@ -53,8 +69,8 @@ StandaloneServices make_standalone_services(const config::Config& config,
     auto documents = std::make_shared<StandaloneDocumentSource>(store, verifier);
     const auto keys = load_or_create_root_key(folder / "root_key");
     auto issuer = std::make_shared<TokenIssuer>(keys);
-    auto tokens =
-        std::make_shared<LocalTokenAuthorizer>(biscuit::PublicKey::from_hex(keys.public_hex));
+    auto tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
+        load_fixed_key(keys.public_hex, config.public_key_reload_interval));
 
     StandaloneServices services;
     services.documents = documents;

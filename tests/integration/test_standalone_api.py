@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import ECF, fresh_flavour
-from standalone_support import device_client, start_standalone
+from standalone_support import EchoRuntime, device_client, start_standalone
 
 TIMEOUT = 30
 ALICE = ("alice", "alice's pass: \"quoted\" ; )")
@@ -142,11 +142,11 @@ def test_a_function_is_not_a_requirement(ecf):
     assert response.status_code == 405
 
 
-def test_another_user_cannot_use_the_first_users_documents(ecf, runtimes):
+def test_another_user_cannot_use_the_first_users_documents(ecf, rabbitmq):
     alice = token_of(ecf, ALICE)
     bob = token_of(ecf, BOB)
     flavour = fresh_flavour("Private")
-    runtime = runtimes(flavour)
+    runtime = EchoRuntime(rabbitmq.url, flavour)
     alices_requirement = requirement(ecf, alice, {"FLAVOUR": flavour})
     alices_function = upload(ecf, alice, "alices-function")
     bobs_requirement = requirement(ecf, bob, {"FLAVOUR": flavour})
@@ -176,6 +176,7 @@ def test_another_user_cannot_use_the_first_users_documents(ecf, runtimes):
         assert response.status_code == 403, response.text
     # Nothing of Bob's tries reached the runtime.
     assert runtime.received.empty()
+    runtime.stop()
 
 
 def test_a_removed_user_is_refused_at_once(ecf):

@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <biscuit/biscuit.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 
+#include "auth/biscuit_token_authorizer.hpp"
+#include "auth/fixed_root_key_source.hpp"
 #include "core/error.hpp"
-#include "standalone/local_token_authorizer.hpp"
 #include "standalone/root_key_file.hpp"
 #include "standalone/token_issuer.hpp"
 #include "temporary_folder.hpp"
@@ -95,11 +99,35 @@ TEST(DeviceApiFunctions, NeedsLangFcAndHash) {
     }
 }
 
+// The authorizer the ECF uses in standalone mode: src/auth's, over our own fixed key.
+class KeyAuthorizer {
+  public:
+    explicit KeyAuthorizer(const std::string& public_hex)
+        : source_(std::make_shared<auth::FixedRootKeySource>(public_hex, std::chrono::seconds(30))),
+          authorizer_(source_) {
+        run(source_->load());
+    }
+    Credentials authorize_now(const std::string& token) {
+        return run(authorizer_.authorize(token));
+    }
+
+  private:
+    template <typename T>
+    static T run(boost::asio::awaitable<T> work) {
+        boost::asio::io_context io;
+        auto result = boost::asio::co_spawn(io, std::move(work), boost::asio::use_future);
+        io.run_for(std::chrono::seconds(10));
+        return result.get();
+    }
+    std::shared_ptr<auth::FixedRootKeySource> source_;
+    auth::BiscuitTokenAuthorizer authorizer_;
+};
+
 TEST(StandaloneTokens, IssuedTokensAuthorizeToTheirCredentials) {
     testing::TemporaryFolder folder;
     const auto keys = load_or_create_root_key(folder.path() / "root_key");
     TokenIssuer issuer(keys);
-    LocalTokenAuthorizer authorizer(biscuit::PublicKey::from_hex(keys.public_hex));
+    KeyAuthorizer authorizer(keys.public_hex);
     const auto token = issuer.issue("alice", "pa\"ss)word;");
     const auto credentials = authorizer.authorize_now(token);
     EXPECT_EQ(credentials.user, "alice");
@@ -115,7 +143,7 @@ TEST(StandaloneTokens, IssuedTokensAuthorizeToTheirCredentials) {
 TEST(StandaloneTokens, RefusesExpiredAndForeignTokens) {
     testing::TemporaryFolder folder;
     const auto keys = load_or_create_root_key(folder.path() / "root_key");
-    LocalTokenAuthorizer authorizer(biscuit::PublicKey::from_hex(keys.public_hex));
+    KeyAuthorizer authorizer(keys.public_hex);
     TokenIssuer expired(keys, std::chrono::seconds(-10));
     EXPECT_EQ(kind_of([&] { authorizer.authorize_now(expired.issue("alice", "p")); }),
               ErrorKind::Unauthorized);
