@@ -3,7 +3,7 @@
 // stdout. The C++ side (biscuit_cpp_driver) speaks the same protocol, so a test can send both
 // the same requests and compare the answers.
 //
-//   {"op": "keygen"}                                          -> {"private_key", "public_key"} (hex)
+//   {"op": "keygen"[, "algorithm": "secp256r1"]}              -> {"private_key", "public_key"}
 //   {"op": "mint", "private_key", "code"}                     -> {"token"} (base64)
 //   {"op": "attenuate", "token", "code"}                      -> {"token"}
 //   {"op": "seal", "token"}                                   -> {"token"}
@@ -20,10 +20,12 @@ const log = console.log;
 console.log = (...args) => console.error(...args);
 const B = await import("@biscuit-auth/biscuit-wasm");
 
-const hex = (s) => s.replace(/^ed25519(-private)?\//, "");
-const publicKey = (text) => B.PublicKey.fromString(hex(text), B.SignatureAlgorithm.Ed25519);
-const privateKey = (text) =>
-  B.PrivateKey.fromBytes(Buffer.from(hex(text), "hex"), B.SignatureAlgorithm.Ed25519);
+// Keys travel as bare hex (Ed25519) or `secp256r1/<hex>` and `secp256r1-private/<hex>`.
+const hex = (s) => s.replace(/^(ed25519|secp256r1)(-private)?\//, "");
+const algorithmOf = (s) =>
+  s.startsWith("secp256r1") ? B.SignatureAlgorithm.Secp256r1 : B.SignatureAlgorithm.Ed25519;
+const publicKey = (text) => B.PublicKey.fromString(hex(text), algorithmOf(text));
+const privateKey = (text) => B.PrivateKey.fromBytes(Buffer.from(hex(text), "hex"), algorithmOf(text));
 const limits = { max_facts: 1000, max_iterations: 100, max_time_micro: 1000000 };
 
 // The reference throws plain objects such as {"FailedLogic": {"Unauthorized": {...}}}.
@@ -58,6 +60,10 @@ function authorizeOnce(req) {
 function handle(req) {
   switch (req.op) {
     case "keygen": {
+      if (req.algorithm === "secp256r1") {
+        const kp = new B.KeyPair(B.SignatureAlgorithm.Secp256r1);
+        return { private_key: kp.getPrivateKey().toString(), public_key: kp.getPublicKey().toString() };
+      }
       const kp = new B.KeyPair(B.SignatureAlgorithm.Ed25519);
       return {
         private_key: hex(kp.getPrivateKey().toString()),

@@ -37,6 +37,11 @@ json::object describe(const biscuit::Error& e) {
 json::object handle(const json::object& req) {
     const std::string op = str(req, "op");
     if (op == "keygen") {
+        if (req.contains("algorithm") && req.at("algorithm") == "secp256r1") {
+            auto pair = biscuit::KeyPair::generate(biscuit::Algorithm::Secp256r1);
+            return {{"private_key", "secp256r1-private/" + pair.private_key().to_hex()},
+                    {"public_key", pair.public_key().to_string()}};
+        }
         auto pair = biscuit::KeyPair::generate();
         return {{"private_key", pair.private_key().to_hex()},
                 {"public_key", pair.public_key().to_hex()}};

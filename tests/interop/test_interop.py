@@ -117,3 +117,17 @@ def test_tampered_token_is_refused_by_both(sides, ref, cpp):
                     authorizer=cognit_authorizer())
     assert a["ok"] is False and b["ok"] is False
     assert a["error"]["kind"] == b["error"]["kind"] == "Format"
+
+
+@pytest.mark.parametrize("algorithm", ["secp256r1"])
+def test_secp256r1_root_keys_agree(sides, ref, cpp, algorithm):
+    minter, _ = sides
+    keys = minter.request(op="keygen", algorithm=algorithm)
+    token = mint(minter, keys, cognit_code(NOW + datetime.timedelta(days=1)))
+    assert both_authorize(ref, cpp, keys["public_key"], token, cognit_authorizer()) == ("ok", 0)
+    attenuated = minter.request(op="attenuate", token=token, root_public_key=keys["public_key"],
+                                code="check if true;")["token"]
+    assert both_authorize(ref, cpp, keys["public_key"], attenuated, cognit_authorizer()) == ("ok", 0)
+    other = minter.request(op="keygen", algorithm=algorithm)
+    refused = both_authorize(ref, cpp, other["public_key"], token, cognit_authorizer())
+    assert refused[:2] == ("err", "Format")
