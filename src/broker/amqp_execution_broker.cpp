@@ -46,6 +46,28 @@ using Outcome = std::variant<ExecutionResult, ecf::Error>;
 using ResultChannel =
     asio::experimental::concurrent_channel<void(boost::system::error_code, Outcome)>;
 
+// Where the broker thread drops the outcome of one execution. The channel lives in the waiting
+// coroutine's frame, never in the broker thread: a channel must not outlive its io_context, and
+// the broker thread may hold a Mailbox longer (until the deadline). The coroutine detaches the
+// channel before it goes; a result that comes later is dropped.
+class Mailbox {
+  public:
+    explicit Mailbox(ResultChannel& channel) : channel_(&channel) {}
+
+    bool deliver(Outcome outcome) {
+        std::lock_guard lock(mutex_);
+        return channel_ && channel_->try_send(boost::system::error_code{}, std::move(outcome));
+    }
+    void detach() {
+        std::lock_guard lock(mutex_);
+        channel_ = nullptr;
+    }
+
+  private:
+    std::mutex mutex_;
+    ResultChannel* channel_;
+};
+
 // Turns an SR's result message (contract §4) into an outcome.
 Outcome parse_result(const std::string& body) {
     boost::system::error_code ec;
@@ -106,7 +128,7 @@ class AmqpExecutionBroker::State {
     }
 
     // Queues one execution for the broker thread; throws Unavailable when it cannot.
-    void submit(ExecutionRequest request, std::shared_ptr<ResultChannel> channel) {
+    void submit(ExecutionRequest request, std::shared_ptr<Mailbox> mailbox) {
         {
             std::lock_guard lock(mutex_);
             if (stopping_) throw ecf::Error(ErrorKind::Unavailable, "the service is shutting down");
@@ -121,7 +143,7 @@ class AmqpExecutionBroker::State {
             if (submissions_.size() >= settings_.max_waiting_executions) {
                 throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
             }
-            submissions_.push_back(Submission{std::move(request), std::move(channel)});
+            submissions_.push_back(Submission{std::move(request), std::move(mailbox)});
         }
         wake();
     }
@@ -146,10 +168,10 @@ class AmqpExecutionBroker::State {
   private:
     struct Submission {
         ExecutionRequest request;
-        std::shared_ptr<ResultChannel> channel;
+        std::shared_ptr<Mailbox> mailbox;
     };
     struct Pending {
-        std::shared_ptr<ResultChannel> channel;
+        std::shared_ptr<Mailbox> mailbox;
         std::multimap<Clock::time_point, std::string>::iterator by_deadline;
         bool bound = false;  // per-request binding made for it
     };
@@ -317,7 +339,7 @@ class AmqpExecutionBroker::State {
         }
         for (auto& s : batch) {
             if (blocked) {
-                deliver(s.channel,
+                deliver(s.mailbox,
                         ecf::Error(ErrorKind::Unavailable,
                                    "the message broker refuses publications (resource alarm)"));
             } else {
@@ -331,7 +353,7 @@ class AmqpExecutionBroker::State {
         const auto now = Clock::now();
         if (r.deadline <= now) return;  // its waiter has already timed out
         if (pending_.contains(r.request_id)) {
-            deliver(s.channel, ecf::Error(ErrorKind::Internal, "duplicate request id"));
+            deliver(s.mailbox, ecf::Error(ErrorKind::Internal, "duplicate request id"));
             return;
         }
         if (!declared_flavours_.contains(r.flavour)) {
@@ -343,7 +365,7 @@ class AmqpExecutionBroker::State {
                 // Only the declaration channel is closed: the others go on.
                 connection_->open_channel(kDeclareChannel);
                 spdlog::error("flavour queue '{}': {}", r.flavour, e.what());
-                deliver(s.channel,
+                deliver(s.mailbox,
                         ecf::Error(ErrorKind::Internal,
                                    "the queue of flavour '" + r.flavour +
                                        "' cannot be used (declared with other properties?)"));
@@ -352,7 +374,7 @@ class AmqpExecutionBroker::State {
         }
         auto by_deadline = by_deadline_.emplace(r.deadline, r.request_id);
         Pending& pending = pending_[r.request_id];
-        pending.channel = s.channel;
+        pending.mailbox = s.mailbox;
         pending.by_deadline = by_deadline;
         if (per_request_bindings_) {
             // Same channel as the publication, before it: the binding is in place before the
@@ -381,9 +403,9 @@ class AmqpExecutionBroker::State {
                           d.routing_key);
             return;
         }
-        auto channel = it->second.channel;
+        auto mailbox = it->second.mailbox;
         finish(it);
-        deliver(channel, parse_result(d.message.body));
+        deliver(mailbox, parse_result(d.message.body));
     }
 
     void handle(AmqpConfirm& c) {
@@ -476,13 +498,13 @@ class AmqpExecutionBroker::State {
     void fail(const std::string& request_id, ErrorKind kind, const std::string& message) {
         auto it = pending_.find(request_id);
         if (it == pending_.end()) return;
-        auto channel = it->second.channel;
+        auto mailbox = it->second.mailbox;
         finish(it);
-        deliver(channel, ecf::Error(kind, message));
+        deliver(mailbox, ecf::Error(kind, message));
     }
 
     void fail_all(ErrorKind kind, const std::string& message) {
-        for (auto& [id, pending] : pending_) deliver(pending.channel, ecf::Error(kind, message));
+        for (auto& [id, pending] : pending_) deliver(pending.mailbox, ecf::Error(kind, message));
         pending_.clear();
         by_deadline_.clear();
         unconfirmed_.clear();
@@ -491,13 +513,13 @@ class AmqpExecutionBroker::State {
             std::lock_guard lock(mutex_);
             batch.swap(submissions_);
         }
-        for (auto& s : batch) deliver(s.channel, ecf::Error(kind, message));
+        for (auto& s : batch) deliver(s.mailbox, ecf::Error(kind, message));
     }
 
-    static void deliver(const std::shared_ptr<ResultChannel>& channel, Outcome outcome) {
+    static void deliver(const std::shared_ptr<Mailbox>& mailbox, Outcome outcome) {
         // Fails when the waiter is gone (deadline passed, caller cancelled): the result is
         // dropped, never handed to anyone else.
-        if (!channel->try_send(boost::system::error_code{}, std::move(outcome))) {
+        if (!mailbox->deliver(std::move(outcome))) {
             spdlog::debug("result dropped: its waiter has gone");
         }
     }
@@ -573,15 +595,16 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
     } slot{*state_};
 
     auto executor = co_await asio::this_coro::executor;
-    auto channel = std::make_shared<ResultChannel>(executor, 1);
-    struct ChannelClose {
-        std::shared_ptr<ResultChannel>& channel;
-        ~ChannelClose() { channel->close(); }  // a late result finds it closed: dropped
-    } close_on_exit{channel};
+    ResultChannel channel(executor, 1);
+    auto mailbox = std::make_shared<Mailbox>(channel);
+    struct MailboxDetach {
+        Mailbox& mailbox;
+        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
+    } detach_on_exit{*mailbox};
 
     asio::steady_timer timer(executor, request.deadline);
-    state_->submit(std::move(request), channel);
-    auto outcome = co_await (channel->async_receive(asio::as_tuple(asio::use_awaitable)) ||
+    state_->submit(std::move(request), mailbox);
+    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
                              timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (outcome.index() == 1) {
         throw ecf::Error(ErrorKind::Timeout, "no result before the execution deadline");
