@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::uint16_t kChannel = 1;
 constexpr const char* kResultsExchange = "results";
+// basic.cancel (class 60, method 30): RabbitMQ cancels a consumer whose queue was deleted.
+// Connecting again declares the queue anew and consumes it.
+constexpr std::uint32_t kBasicCancelMethod = 0x003C001E;
 
 }  // namespace
 
@@ -27,7 +30,7 @@ RuntimeWorker::RuntimeWorker(RuntimeWorkerOptions options, Executor& executor,
     : options_(std::move(options)), executor_(executor), stop_requested_(stop_requested) {}
 
 void RuntimeWorker::run() {
-    auto delay = options_.reconnect_delay;
+    reconnect_delay_ = options_.reconnect_delay;
     while (!stop_requested_) {
         try {
             broker::AmqpConnectionOptions connection_options;
@@ -36,12 +39,12 @@ void RuntimeWorker::run() {
             broker::AmqpConnection connection(options_.broker, connection_options);
             serve(connection);
             connection.close();
-            delay = options_.reconnect_delay;
         } catch (const broker::AmqpError& e) {
             // AmqpError messages name the broker without its password.
-            spdlog::warn("broker: {}; connecting again in {} ms", e.what(), delay.count());
-            if (!wait_before_reconnecting(delay)) break;
-            delay = std::min(delay * 2, options_.max_reconnect_delay);
+            spdlog::warn("broker: {}; connecting again in {} ms", e.what(),
+                         reconnect_delay_.count());
+            if (!wait_before_reconnecting(reconnect_delay_)) break;
+            reconnect_delay_ = std::min(reconnect_delay_ * 2, options_.max_reconnect_delay);
         }
     }
     spdlog::info("stopped");
@@ -58,6 +61,7 @@ void RuntimeWorker::serve(broker::AmqpConnection& connection) {
     connection.confirm_select(kChannel);
     connection.qos(kChannel, options_.prefetch);
     connection.consume(kChannel, options_.flavour, /*no_ack=*/false);
+    reconnect_delay_ = options_.reconnect_delay;  // consuming again: the backoff starts anew
     spdlog::info("consuming queue '{}' on {} with prefetch {}", options_.flavour,
                  options_.broker.redacted(), options_.prefetch);
 
@@ -86,6 +90,11 @@ void RuntimeWorker::keep(broker::AmqpEvent event) {
     } else if (auto* closed = std::get_if<broker::AmqpChannelClosed>(&event)) {
         throw broker::AmqpError("broker closed the channel: " + std::to_string(closed->reply_code) +
                                 " " + closed->reply_text);
+    }
+    if (auto* other = std::get_if<broker::AmqpOtherMethod>(&event);
+        other != nullptr && other->method_id == kBasicCancelMethod) {
+        throw broker::AmqpError("broker cancelled the consumer (queue '" + options_.flavour +
+                                "' deleted?)");
     }
     // Other events (late confirms, returns) need nothing.
 }

@@ -58,7 +58,8 @@ class RuntimeWorker {
     Executor& executor_;
     const std::atomic<bool>& stop_requested_;
     std::deque<broker::AmqpDelivery> waiting_;  // bounded by the prefetch count
-    std::uint64_t published_ = 0;               // publish sequence number on this channel
+    std::chrono::milliseconds reconnect_delay_{0};
+    std::uint64_t published_ = 0;  // publish sequence number on this channel
 };
 
 }  // namespace ecf::runtime

@@ -244,6 +244,22 @@ def test_prefetch_takes_several_deliveries_and_runs_them_all(ecf, worker_factory
         assert decode(ecf.result(message["request_id"])["message"]["res"]) == i * i
 
 
+def test_consumes_again_when_its_queue_was_deleted(ecf, worker_factory):
+    worker = worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR)
+    first = request(lambda: 1)
+    ecf.publish(first)
+    assert decode(ecf.result(first["request_id"])["message"]["res"]) == 1
+
+    ecf.channel.queue_delete(ecf.flavour)
+    ecf.channel.queue_declare(ecf.flavour)  # as the ECF does before each publish
+    second = request(lambda: 2)
+    ecf.publish(second)
+    assert decode(ecf.result(second["request_id"])["message"]["res"]) == 2
+    status, output = worker.stop()
+    assert status == 0, output
+    assert "cancelled the consumer" in output
+
+
 def test_reconnects_when_the_broker_comes_back():
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     from harness.rabbitmq import RabbitMQ
