@@ -54,6 +54,13 @@ TEST(Token, CognitTokenRoundTripsAndAuthorizes) {
     EXPECT_EQ(string_of(facts[0].terms.at(1)), "s3cret");
 }
 
+TEST(Token, TextMayCarryTheBiscuitPrefix) {
+    auto root = KeyPair::generate();
+    auto token =
+        Biscuit::from_base64("biscuit:" + cognit_token(root).to_base64(), root.public_key());
+    EXPECT_EQ(token.block_count(), 1u);
+}
+
 TEST(Token, ExpiredCognitTokenIsRefusedWithTheFailedCheck) {
     auto root = KeyPair::generate();
     auto token = Biscuit::from_base64(cognit_token(root, -60).to_base64(), root.public_key());

@@ -37,6 +37,7 @@ class Biscuit {
     // Parses and verifies a token against the root key. Throws biscuit::Error (Format, Base64).
     static Biscuit from_bytes(std::span<const std::uint8_t> bytes, const PublicKey& root,
                               const ParseOptions& options = {});
+    // `text` may carry the specification's `biscuit:` prefix.
     static Biscuit from_base64(std::string_view text, const PublicKey& root,
                                const ParseOptions& options = {});
     // Parses without a root key: the signature chain is checked to be internally consistent

@@ -158,6 +158,8 @@ Biscuit parse(std::span<const std::uint8_t> bytes, const std::optional<PublicKey
 }
 
 std::vector<std::uint8_t> decode_text(std::string_view text, const ParseOptions& options) {
+    // The specification's marker for a token outside a context that says so.
+    if (text.starts_with("biscuit:")) text.remove_prefix(8);
     if (text.size() > options.max_size / 3 * 4 + 8)
         malformed("token text of " + std::to_string(text.size()) + " characters is too long");
     return base64_decode(text);
