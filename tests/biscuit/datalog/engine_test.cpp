@@ -132,6 +132,15 @@ TEST(DatalogEngine, CheckAllAndRejectIf) {
     EXPECT_EQ(rejected.error()->failed_checks()[1].rule, "reject if operation(\"C\")");
 }
 
+TEST(DatalogEngine, RejectIfAlternativesFollowTheReference) {
+    const auto code = bd::parse_authorizer("a(1);\nallow if true;");
+    EXPECT_TRUE(run(token({"reject if a(2);"}), code).ok());
+    EXPECT_FALSE(run(token({"reject if a(1);"}), code).ok());
+    // Each query is an alternative: the check passes when any of them does not match.
+    EXPECT_TRUE(run(token({"reject if a(1) or a(2);"}), code).ok());
+    EXPECT_FALSE(run(token({"reject if a(1) or a($x);"}), code).ok());
+}
+
 TEST(DatalogEngine, RunLimitsStopRunawayPrograms) {
     // Counting up without bound: each iteration derives one new fact.
     // An unsafe rule ($y only in an expression) is refused by the engine.

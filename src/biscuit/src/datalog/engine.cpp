@@ -71,7 +71,7 @@ internal::CompiledRule compile(const Rule& rule, World& world, Origins trusted, 
     return c;
 }
 
-// Evaluates one check: its queries are alternatives.
+// Evaluates one check: its queries are alternatives; the check passes when one succeeds.
 bool check_passes(const Check& check, World& world, Origins default_origins, Origins current,
                   std::size_t current_index, bool is_authorizer) {
     for (const Query& q : check.queries) {
@@ -86,12 +86,13 @@ bool check_passes(const Check& check, World& world, Origins default_origins, Ori
                 if (world.query_matches_all(c)) return true;
                 break;
             case Check::Kind::Reject:
-                // `reject if` fails when any of its queries matches.
-                if (world.query_matches(c)) return false;
+                // As the reference: each query is an alternative that succeeds when it does not
+                // match, so `reject if a or b` fails only when both match.
+                if (!world.query_matches(c)) return true;
                 break;
         }
     }
-    return check.kind == Check::Kind::Reject;
+    return false;
 }
 
 }  // namespace
