@@ -294,17 +294,26 @@ TEST(AmqpExecutionBrokerDown, UnreachableBrokerGivesUnavailableAtOnce) {
 // A private node of one test, through the harness CLI; stopped and removed at the end.
 class PrivateNode {
   public:
-    PrivateNode()
+    explicit PrivateNode(bool tls = false)
         : dir_("/tmp/ecf-broker-node-" + std::to_string(::getpid()) + "-" +
                std::to_string(++count_)) {
         const std::string port_file = dir_ + ".port";
-        if (std::system(
-                (kCli + " start --dir " + dir_ + " --port-file " + port_file + " >/dev/null")
-                    .c_str()) == 0) {
+        if (std::system((kCli + " start --dir " + dir_ + " --port-file " + port_file +
+                         (tls ? " --tls" : "") + " >/dev/null")
+                            .c_str()) == 0) {
             std::ifstream(port_file) >> port_;
+            std::ifstream state(dir_ + "/state.json");
+            std::string text((std::istreambuf_iterator<char>(state)),
+                             std::istreambuf_iterator<char>());
+            const auto tls_port = boost::json::parse(text).at("tls_port");
+            if (tls_port.is_int64()) tls_port_ = static_cast<int>(tls_port.as_int64());
         }
         std::remove(port_file.c_str());
     }
+    BrokerAddress tls_address() const {
+        return BrokerAddress::parse("amqps://guest:guest@localhost:" + std::to_string(tls_port_));
+    }
+    std::string ca_file() const { return dir_ + "/tls/ca.pem"; }
     ~PrivateNode() {
         [[maybe_unused]] int rc =
             std::system((kCli + " stop --remove --dir " + dir_ + " >/dev/null").c_str());
@@ -324,7 +333,43 @@ class PrivateNode {
     static inline int count_ = 0;
     std::string dir_;
     int port_ = 0;
+    int tls_port_ = 0;
 };
+
+TEST(AmqpExecutionBrokerTls, RoundTripsOverTlsAndRefusesAnUntrustedCertificate) {
+    PrivateNode node(/*tls=*/true);
+    ASSERT_TRUE(node.started());
+    {
+        BrokerSettings untrusted;
+        untrusted.address = node.tls_address();  // verify the peer with the default trust store
+        untrusted.connection.connect_timeout = 3s;
+        AmqpExecutionBroker broker(untrusted);
+        EXPECT_FALSE(broker.start());
+    }
+    BrokerSettings s;
+    s.address = node.tls_address();
+    s.connection.tls_ca_file = node.ca_file();
+    AmqpExecutionBroker broker(s);
+    ASSERT_TRUE(broker.start());
+    const auto flavour = unique("flavour");
+    TestRuntime runtime(node.address(), flavour);  // the SR side over plain AMQP
+    constexpr int kRequests = 100;
+    asio::io_context io;
+    std::vector<std::future<ExecutionResult>> futures;
+    std::vector<std::string> expected;
+    for (int i = 0; i < kRequests; ++i) {
+        // Large enough bodies that TLS records and AMQP frames do not line up.
+        auto request =
+            make_request(flavour, uuid_like(i), 30s, std::string(5000 + i * 37, 'a' + i % 26));
+        expected.push_back(expected_res(request));
+        futures.push_back(asio::co_spawn(io, broker.execute(std::move(request)), asio::use_future));
+    }
+    io.run_for(40s);
+    for (int i = 0; i < kRequests; ++i) {
+        ASSERT_EQ(futures[i].wait_for(0s), std::future_status::ready) << i;
+        EXPECT_EQ(std::string(futures[i].get().message.at("res").as_string()), expected[i]) << i;
+    }
+}
 
 TEST(AmqpExecutionBrokerAlarm, BlockedPublishersGiveUnavailableAtOnceUntilUnblocked) {
     PrivateNode node;

@@ -78,10 +78,13 @@ def _amqp_ready(port, timeout_s=2.0):
 class RabbitMQ:
     """One private RabbitMQ node. `start()` waits until it accepts AMQP; `stop()` ends it."""
 
-    def __init__(self, base_dir=None, port=None):
+    def __init__(self, base_dir=None, port=None, tls=False):
         self._own_dir = base_dir is None
         self.dir = os.path.abspath(base_dir or tempfile.mkdtemp(prefix="ecf-rabbitmq-"))
         self.port = port or _free_port()
+        # With tls, a second listener speaks AMQP over TLS with a certificate for 127.0.0.1 and
+        # localhost, signed by a CA of this node only (ca_file).
+        self.tls_port = _free_port() if tls else None
         self.dist_port = _free_dist_port()
         self.nodename = "ecf-test-%d-%s@localhost" % (os.getpid(), secrets.token_hex(3))
         self.pid = None
@@ -92,6 +95,14 @@ class RabbitMQ:
     def url(self):
         """The AMQP URL as the SRs write it."""
         return "amqp://guest:guest@127.0.0.1:%d" % self.port
+
+    @property
+    def tls_url(self):
+        return "amqps://guest:guest@localhost:%d" % self.tls_port if self.tls_port else None
+
+    @property
+    def ca_file(self):
+        return os.path.join(self.dir, "tls", "ca.pem") if self.tls_port else None
 
     @property
     def original_url(self):
@@ -131,8 +142,18 @@ class RabbitMQ:
             with open(cookie, "w") as f:
                 f.write(secrets.token_hex(20).upper())
             os.chmod(cookie, 0o400)
+        if self.tls_port:
+            self._make_certificates()
         with open(os.path.join(d, "rabbitmq.conf"), "w") as f:
             f.write("listeners.tcp.default = 127.0.0.1:%d\n" % self.port)
+            if self.tls_port:
+                tls = os.path.join(d, "tls")
+                f.write("listeners.ssl.default = 127.0.0.1:%d\n" % self.tls_port)
+                f.write("ssl_options.cacertfile = %s/ca.pem\n" % tls)
+                f.write("ssl_options.certfile = %s/server.pem\n" % tls)
+                f.write("ssl_options.keyfile = %s/server.key\n" % tls)
+                f.write("ssl_options.verify = verify_none\n")
+                f.write("ssl_options.fail_if_no_peer_cert = false\n")
             # Containers often have little free disk: never block publishers for it in tests.
             f.write("disk_free_limit.absolute = 1\n")
             f.write("log.console = false\n")
@@ -142,10 +163,31 @@ class RabbitMQ:
         with open(os.path.join(d, "enabled_plugins"), "w") as f:
             f.write("[].\n")
 
+    def _make_certificates(self):
+        tls = os.path.join(self.dir, "tls")
+        if os.path.exists(os.path.join(tls, "server.pem")):
+            return
+        os.makedirs(tls, exist_ok=True)
+
+        def openssl(*args):
+            subprocess.run(["openssl"] + list(args), cwd=tls, check=True, timeout=60,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=ecf-test-ca", "-keyout", "ca.key", "-out", "ca.pem")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
+                "server.key", "-out", "server.csr")
+        with open(os.path.join(tls, "san.ext"), "w") as f:
+            f.write("subjectAltName = DNS:localhost, IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+        os.chmod(os.path.join(tls, "server.key"), 0o644)
+
     def _write_state(self):
         with open(os.path.join(self.dir, "state.json"), "w") as f:
             json.dump({"pid": self.pid, "port": self.port, "dist_port": self.dist_port,
-                       "nodename": self.nodename}, f)
+                       "nodename": self.nodename, "tls_port": self.tls_port}, f)
 
     @classmethod
     def from_dir(cls, base_dir):
@@ -159,6 +201,7 @@ class RabbitMQ:
         node.dist_port = state["dist_port"]
         node.nodename = state["nodename"]
         node.pid = state["pid"]
+        node.tls_port = state.get("tls_port")
         node._process = None
         return node
 
@@ -296,6 +339,9 @@ def main(argv=None):
     p_start.add_argument("--dir", required=True)
     p_start.add_argument("--port-file", help="also write the AMQP port to this file")
     p_start.add_argument("--timeout", type=float, default=START_TIMEOUT_S)
+    p_start.add_argument("--tls", action="store_true",
+                         help="also listen for AMQP over TLS (port in DIR/state.json, CA in "
+                              "DIR/tls/ca.pem)")
     p_restart = sub.add_parser("restart", help="stop and start the node of DIR (same port)")
     p_restart.add_argument("--dir", required=True)
     p_restart.add_argument("--timeout", type=float, default=START_TIMEOUT_S)
@@ -316,7 +362,7 @@ def main(argv=None):
                 old.stop()
         shutil.rmtree(args.dir, ignore_errors=True)
         os.makedirs(args.dir, exist_ok=True)
-        node = RabbitMQ(base_dir=args.dir)
+        node = RabbitMQ(base_dir=args.dir, tls=args.tls)
         node.start(args.timeout)
         if args.port_file:
             with open(args.port_file, "w") as f:
