@@ -132,6 +132,12 @@ TEST(DatalogEngine, CheckAllAndRejectIf) {
     EXPECT_EQ(rejected.error()->failed_checks()[1].rule, "reject if operation(\"C\")");
 }
 
+TEST(DatalogEngine, CheckAllNeedsAtLeastOneMatch) {
+    const auto blocks = token({"check all operation($op), $op.starts_with(\"r\");"});
+    EXPECT_TRUE(run(blocks, bd::parse_authorizer("operation(\"read\");\nallow if true;")).ok());
+    EXPECT_FALSE(run(blocks, bd::parse_authorizer("allow if true;")).ok());
+}
+
 TEST(DatalogEngine, RejectIfAlternativesFollowTheReference) {
     const auto code = bd::parse_authorizer("a(1);\nallow if true;");
     EXPECT_TRUE(run(token({"reject if a(2);"}), code).ok());

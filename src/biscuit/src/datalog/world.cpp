@@ -266,15 +266,18 @@ bool World::query_matches(const CompiledRule& query) {
 }
 
 bool World::query_matches_all(const CompiledRule& query) {
+    // As the reference, and failing closed: without any match, `check all` does not pass.
+    bool found = false;
     bool all = true;
     for_each_match(query, [&](Origins) {
+        found = true;
         if (!expressions_hold(query)) {
             all = false;
             return false;
         }
         return true;
     });
-    return all;
+    return found && all;
 }
 
 std::vector<Fact> World::query_facts(const CompiledRule& query) {
