@@ -188,7 +188,7 @@ SignedBlock sign_block(const datalog::BlockCode& code, const std::string& contex
 }
 
 datalog::TokenBlock decoded(const datalog::BlockCode& code, const SignedBlock& sb) {
-    // Decode what was written, so a minted token holds exactly what a parsed one would.
+    // The block as a parsed token holds it: the builder's code with the version written.
     schema::Block block;
     block.ParseFromArray(sb.data.data(), static_cast<int>(sb.data.size()));
     datalog::TokenBlock out{code, std::nullopt};
