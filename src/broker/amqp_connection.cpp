@@ -181,9 +181,17 @@ void AmqpConnection::close_channel(std::uint16_t channel) {
 
 std::string AmqpConnection::declare_queue(std::uint16_t channel, const std::string& name,
                                           const AmqpQueueOptions& options) {
+    amqp_table_entry_t entry;
+    amqp_table_t arguments = amqp_empty_table;
+    if (options.max_length) {
+        entry.key = amqp_cstring_bytes("x-max-length");
+        entry.value.kind = AMQP_FIELD_KIND_I64;
+        entry.value.value.i64 = *options.max_length;
+        arguments = amqp_table_t{1, &entry};
+    }
     const amqp_queue_declare_ok_t* ok =
         amqp_queue_declare(state_, channel, bytes_of(name), options.passive, options.durable,
-                           options.exclusive, options.auto_delete, amqp_empty_table);
+                           options.exclusive, options.auto_delete, arguments);
     check_rpc("queue.declare", channel);
     return ok ? string_of(ok->queue) : name;
 }

@@ -79,6 +79,7 @@ struct AmqpQueueOptions {
     bool durable = false;
     bool exclusive = false;
     bool auto_delete = false;
+    std::optional<std::int64_t> max_length;  // RabbitMQ's `x-max-length` argument
 };
 
 struct AmqpExchangeOptions {

@@ -284,6 +284,10 @@ class AmqpExecutionBroker::State {
         AmqpQueueOptions exclusive;
         exclusive.exclusive = true;
         exclusive.auto_delete = true;
+        // Every queue has a bound: results wait here only if this thread falls behind, and no
+        // more can be useful than executions may wait.
+        exclusive.max_length =
+            static_cast<std::int64_t>(settings_.max_waiting_executions) * 2 + 1000;
         results_queue_ = c.declare_queue(kResultsChannel, "", exclusive);
         c.bind_queue(kResultsChannel, results_queue_, settings_.unrouted_exchange, "");
         // no_ack: results are transient anyway, and acks would double the broker's work.
