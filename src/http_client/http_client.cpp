@@ -83,7 +83,8 @@ struct HttpClient::State {
 
     asio::awaitable<HttpResponse> perform(http::request<http::string_body> request) {
         const auto deadline = Clock::now() + options.timeout;
-        request.set(http::field::host, host + ":" + port);
+        const bool ipv6 = host.find(':') != std::string::npos;
+        request.set(http::field::host, (ipv6 ? "[" + host + "]" : host) + ":" + port);
         request.set(http::field::user_agent, "cognit-ecf");
         request.keep_alive(true);
         request.prepare_payload();
