@@ -293,17 +293,25 @@ std::vector<Fact> World::query_facts(const CompiledRule& query) {
                 row.push_back(t);
             }
         }
-        if (rows.size() >= limits_.max_facts) throw Error(ErrorKind::RunLimit, "TooManyFacts");
+        // Rows may repeat before deduplication: bound them like one round of derivations.
+        if (rows.size() > limits_.max_facts * 4 + 1024)
+            throw Error(ErrorKind::RunLimit, "TooManyFacts");
         rows.push_back(std::move(row));
         return true;
     });
+    // Deduplicate on interned handles (cheap), then convert each distinct row once.
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), handle_less);
+    });
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     std::vector<Fact> out;
+    out.reserve(rows.size());
     const std::string name = store_.string(query.head.name);
     for (const auto& row : rows) {
         Fact f;
         f.name = name;
         for (const Value& v : row) f.terms.push_back(store_.to_term(v));
-        if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(std::move(f));
+        out.push_back(std::move(f));
     }
     return out;
 }
