@@ -106,19 +106,40 @@ cmake --build "$BUILD" --target ecf ecf-runtime -j "$(nproc)"
 mkdir -p "$VAR"
 chmod 700 "$VAR"
 
-say "3/6 private RabbitMQ (var/rabbitmq)"
-restarted_rabbit=0
-if rabbit_alive; then
-    say "reusing the one on port $(rabbit_port)"
+# The runtime declares the `results` exchange with default properties and must do so before the
+# ECF (whose broker adds an alternate exchange to it and otherwise copes), so when anything is
+# missing everything starts again in that order on a fresh RabbitMQ node. Users, documents and
+# the root key in var/data are kept.
+if rabbit_alive && alive "$VAR/runtime.pid" && alive "$VAR/ecf.pid"; then
+    say "3-5/6 RabbitMQ (port $(rabbit_port)), ecf-runtime and the ECF already run: reusing them"
+    AMQP_PORT=$(rabbit_port)
 else
-    $PY tests/harness/rabbitmq.py start --dir "$RABBIT_DIR" --port-file "$VAR/rabbitmq.port" >/dev/null
-    restarted_rabbit=1
-    say "started on port $(rabbit_port)"
-fi
-AMQP_PORT=$(rabbit_port)
+    stop_pid "$VAR/ecf.pid" "the ECF"
+    stop_pid "$VAR/runtime.pid" "ecf-runtime"
 
-say "4/6 the ECF in standalone mode (var/ecf.conf, data in var/data)"
-config=$(cat <<CONF
+    say "3/6 private RabbitMQ (var/rabbitmq)"
+    $PY tests/harness/rabbitmq.py start --dir "$RABBIT_DIR" --port-file "$VAR/rabbitmq.port" >/dev/null
+    AMQP_PORT=$(rabbit_port)
+    say "started on port $AMQP_PORT"
+
+    say "4/6 ecf-runtime with the Python executor on flavour $FLAVOUR"
+    nohup "$BUILD/ecf-runtime" --broker "amqp://guest:guest@127.0.0.1:$AMQP_PORT" \
+        --flavour "$FLAVOUR" --exec "$PY $ROOT/scripts/executors/python_executor.py" \
+        >"$VAR/runtime.log" 2>&1 </dev/null &
+    echo $! > "$VAR/runtime.pid"
+    for i in $(seq 1 150); do
+        grep -q "consuming queue" "$VAR/runtime.log" 2>/dev/null && break
+        sleep 0.2
+    done
+    if ! grep -q "consuming queue" "$VAR/runtime.log"; then
+        say "ecf-runtime did not start within 30 s; the end of var/runtime.log:"
+        tail -n 20 "$VAR/runtime.log" >&2
+        exit 1
+    fi
+    say "started ecf-runtime (pid $(cat "$VAR/runtime.pid"), log var/runtime.log)"
+
+    say "5/6 the ECF in standalone mode (var/ecf.conf, data in var/data)"
+    cat > "$VAR/ecf.conf" <<CONF
 # Written by scripts/try.sh. Neither one_xmlrpc nor cognit_frontend is named: standalone mode.
 host: 127.0.0.1
 port: $PORT
@@ -126,43 +147,18 @@ broker: http://127.0.0.1:$AMQP_PORT
 data_dir: $VAR/data
 log_level: info
 CONF
-)
-if [ ! -f "$VAR/ecf.conf" ] || [ "$config" != "$(cat "$VAR/ecf.conf")" ]; then
-    echo "$config" > "$VAR/ecf.conf"
-    stop_pid "$VAR/ecf.pid" "the ECF (its configuration changed)"
-fi
-if [ "$restarted_rabbit" = 1 ]; then
-    # A fresh node has no queues or exchanges: let both reconnect and declare them at once.
-    stop_pid "$VAR/runtime.pid" "ecf-runtime (new RabbitMQ)"
-fi
-
-if ! "$BUILD/ecf" users list --data-dir "$VAR/data" | cut -f2 | grep -qx demo || [ ! -s "$VAR/demo-password" ]; then
-    (umask 077; $PY -c 'import secrets; print(secrets.token_urlsafe(18))' > "$VAR/demo-password")
-    "$BUILD/ecf" users add demo --password-stdin --data-dir "$VAR/data" < "$VAR/demo-password" >/dev/null
-    say "created the user demo (password in var/demo-password)"
-else
-    say "reusing the user demo (password in var/demo-password)"
-fi
-
-if alive "$VAR/ecf.pid"; then
-    say "the ECF already runs (pid $(cat "$VAR/ecf.pid"))"
-else
+    if ! "$BUILD/ecf" users list --data-dir "$VAR/data" | cut -f2 | grep -qx demo || [ ! -s "$VAR/demo-password" ]; then
+        (umask 077; $PY -c 'import secrets; print(secrets.token_urlsafe(18))' > "$VAR/demo-password")
+        "$BUILD/ecf" users add demo --password-stdin --data-dir "$VAR/data" < "$VAR/demo-password" >/dev/null
+        say "created the user demo (password in var/demo-password)"
+    else
+        say "reusing the user demo (password in var/demo-password)"
+    fi
     nohup "$BUILD/ecf" serve --config "$VAR/ecf.conf" >"$VAR/ecf.log" 2>&1 </dev/null &
     echo $! > "$VAR/ecf.pid"
     say "started the ECF (pid $!, log var/ecf.log)"
 fi
 wait_http "http://127.0.0.1:$PORT/v1/public_key" 30 "$VAR/ecf.log"
-
-say "5/6 ecf-runtime with the Python executor on flavour $FLAVOUR"
-if alive "$VAR/runtime.pid"; then
-    say "ecf-runtime already runs (pid $(cat "$VAR/runtime.pid"))"
-else
-    nohup "$BUILD/ecf-runtime" --broker "amqp://guest:guest@127.0.0.1:$AMQP_PORT" \
-        --flavour "$FLAVOUR" --exec "$PY $ROOT/scripts/executors/python_executor.py" \
-        >"$VAR/runtime.log" 2>&1 </dev/null &
-    echo $! > "$VAR/runtime.pid"
-    say "started ecf-runtime (pid $!, log var/runtime.log)"
-fi
 
 say "6/6 offloading a Python function as the COGNIT device client does"
 ok=0
@@ -185,9 +181,10 @@ cat <<EOF
 The ECF keeps running in standalone mode on http://127.0.0.1:$PORT (API page: /docs).
   Your device code:  COGNIT frontend = ECF = http://127.0.0.1:$PORT, user demo,
                      password in var/demo-password, flavour $FLAVOUR
-  Run the demo again: $PY scripts/demo/client.py --password-file var/demo-password
-  Users:             build/ecf users add NAME --data-dir var/data
-  Documents:         build/ecf documents list --data-dir var/data
+  Run the demo again: $PY scripts/demo/client.py --frontend http://127.0.0.1:$PORT \\
+                       --password-file var/demo-password --flavour $FLAVOUR
+  Users:             ${BUILD#$ROOT/}/ecf users add NAME --data-dir var/data
+  Documents:         ${BUILD#$ROOT/}/ecf documents list --data-dir var/data
   Logs:              var/ecf.log, var/runtime.log
   Stop everything:   scripts/try.sh stop
 EOF
