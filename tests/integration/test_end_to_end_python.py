@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import cloudpickle
@@ -29,23 +30,41 @@ def broken(divisor):
 
 
 @pytest.fixture(scope="module")
-def edge(rabbitmq):
+def edge():
+    """A RabbitMQ node of this module's own, `ecf-runtime` on it, then the ECF.
+
+    Own node and this order because ecf-runtime declares the `results` exchange with default
+    properties and stops at PRECONDITION_FAILED when an ECF declared it first (with its
+    alternate exchange), while the ECF copes with the reverse; see README, troubleshooting."""
+    from harness.rabbitmq import RabbitMQ
+
     flavour = fresh_flavour("EndToEnd")
-    ecf = start_standalone(rabbitmq, dict([USER]))
-    log = open(os.path.join(ecf.workdir, "runtime.log"), "w")
-    runtime = subprocess.Popen(
-        [os.path.join(BUILD_DIR, "ecf-runtime"), "--broker", rabbitmq.url, "--flavour", flavour,
-         "--exec", "/usr/bin/python3 %s" % os.path.join(SOURCE_DIR, "scripts", "executors",
-                                                        "python_executor.py")],
-        stdout=log, stderr=subprocess.STDOUT)
-    yield ecf, flavour
-    runtime.send_signal(signal.SIGTERM)
-    try:
-        runtime.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        runtime.kill()
-        runtime.wait(timeout=15)
-    ecf.stop()
+    with RabbitMQ() as rabbitmq:
+        workdir = tempfile.mkdtemp(prefix="ecf-e2e-")
+        log_path = os.path.join(workdir, "runtime.log")
+        log = open(log_path, "w")
+        runtime = subprocess.Popen(
+            [os.path.join(BUILD_DIR, "ecf-runtime"), "--broker", rabbitmq.url, "--flavour",
+             flavour, "--exec", "/usr/bin/python3 %s" % os.path.join(
+                 SOURCE_DIR, "scripts", "executors", "python_executor.py")],
+            stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while "consuming queue" not in open(log_path).read():
+                assert runtime.poll() is None, open(log_path).read()
+                assert time.monotonic() < deadline, "ecf-runtime did not start within 30 s"
+                time.sleep(0.1)
+            ecf = start_standalone(rabbitmq, dict([USER]))
+            yield ecf, flavour
+            ecf.stop()
+        finally:
+            runtime.send_signal(signal.SIGTERM)
+            try:
+                runtime.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                runtime.kill()
+                runtime.wait(timeout=15)
+            log.close()
 
 
 def offload(edge, function, *params):
