@@ -242,6 +242,28 @@ TEST_F(AmqpExecutionBrokerTest, FlavourQueueWithOtherPropertiesFailsOnlyThatRequ
     cleanup.delete_queue(1, bad);
 }
 
+TEST_F(AmqpExecutionBrokerTest, AFlavourQueueDeletedMeanwhileGivesUnavailableThenIsDeclaredAgain) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    {
+        TestRuntime runtime(address_, flavour);
+        EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(0), 10s)).code, 200);
+    }
+    {
+        AmqpConnection operator_side(address_);
+        operator_side.open_channel(1);
+        operator_side.delete_queue(1, flavour);
+    }
+    // Mandatory publication to a queue that is gone: returned, so 503 at once, not a timeout.
+    const auto started = Clock::now();
+    EXPECT_EQ(error_kind_of(broker, make_request(flavour, uuid_like(1), 10s)),
+              ErrorKind::Unavailable);
+    EXPECT_LT(Clock::now() - started, 2s);
+    TestRuntime runtime(address_, flavour);
+    EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(2), 10s)).code, 200);
+}
+
 TEST_F(AmqpExecutionBrokerTest, FallsBackToPerRequestBindingsWhenResultsPreExists) {
     // A `results` of its own name, so that the other tests keep the fast path.
     const auto results = unique("results-plain");
