@@ -95,7 +95,28 @@ case "${1:-start}" in
 esac
 
 say "1/6 Debian packages"
-scripts/install-deps.sh
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    scripts/install-deps.sh
+else
+    # install-deps.sh also wants Node.js 20 for the test suite's interoperability tests; trying
+    # the ECF needs only the build and run packages below.
+    needed=(build-essential cmake ninja-build pkg-config libboost1.81-all-dev librabbitmq-dev
+        libssl-dev libprotobuf-dev protobuf-compiler libpugixml-dev libyaml-cpp-dev libspdlog-dev
+        libre2-dev libsqlite3-dev libcli11-dev libsodium-dev libargon2-dev prometheus-cpp-dev
+        libgtest-dev libgmock-dev libbenchmark-dev rabbitmq-server python3 python3-requests
+        python3-cloudpickle python3-pika python3-pytest curl)
+    missing=()
+    for p in "${needed[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        SUDO=""
+        [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        say "installing ${missing[*]}"
+        $SUDO apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+fi
 
 say "2/6 building ecf and ecf-runtime in build/"
 if [ ! -f "$BUILD/build.ninja" ]; then
