@@ -155,6 +155,8 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     boost::system::error_code ec;
     std::string peer;
     if (auto remote = socket.remote_endpoint(ec); !ec) peer = remote.address().to_string();
+    // Responses go out in one write; waiting for more to coalesce only adds latency.
+    socket.set_option(tcp::no_delay(true), ec);
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     bool first = true;

@@ -277,6 +277,51 @@ TEST_F(ServerTest, GarbageIs400) {
     EXPECT_EQ(response.result_int(), 400u);
 }
 
+// True when the server closes `socket` within `limit` (a read sees end of stream or a reset).
+bool closed_within(tcp::socket& socket, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    socket.non_blocking(true);
+    char byte;
+    while (std::chrono::steady_clock::now() < deadline) {
+        boost::system::error_code ec;
+        socket.read_some(asio::buffer(&byte, 1), ec);
+        if (ec && ec != asio::error::would_block) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+TEST_F(ServerTest, AHeaderThatNeverEndsIsCutOffAtTheHeaderTimeout) {
+    ServerOptions options;
+    options.header_timeout = std::chrono::milliseconds(300);
+    start(options);
+    auto socket = connect();
+    asio::write(socket,
+                asio::buffer(std::string("POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\n")));
+    EXPECT_TRUE(closed_within(socket, std::chrono::seconds(5)));
+}
+
+TEST_F(ServerTest, ABodyThatNeverComesIsCutOffAtTheHeaderTimeout) {
+    ServerOptions options;
+    options.header_timeout = std::chrono::milliseconds(300);
+    start(options);
+    auto socket = connect();
+    asio::write(socket, asio::buffer(std::string(
+                            "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                            "100\r\n\r\n{")));
+    EXPECT_TRUE(closed_within(socket, std::chrono::seconds(5)));
+}
+
+TEST_F(ServerTest, IdleKeptAliveConnectionsAreClosedAtTheIdleTimeout) {
+    ServerOptions options;
+    options.idle_timeout = std::chrono::milliseconds(300);
+    start(options);
+    auto socket = connect();
+    beast_http::request<beast_http::string_body> request{beast_http::verb::get, "/docs", 11};
+    EXPECT_EQ(exchange(socket, request).status, 200u);
+    EXPECT_TRUE(closed_within(socket, std::chrono::seconds(5)));
+}
+
 TEST_F(ServerTest, ConnectionsBeyondTheLimitAreRefused) {
     ServerOptions options;
     options.max_connections = 1;
