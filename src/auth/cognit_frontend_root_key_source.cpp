@@ -23,7 +23,8 @@ struct CognitFrontendRootKeySource::State {
     KeySlot key;
 
     boost::asio::awaitable<biscuit::PublicKey> fetch() {
-        const auto response = co_await client.get("/v1/public_key");
+        std::string route = "/v1/public_key";
+        const auto response = co_await client.get(std::move(route));
         if (response.status != 200)
             throw Error(ErrorKind::Internal,
                         "the COGNIT frontend answered HTTP " + std::to_string(response.status));

@@ -55,10 +55,15 @@ boost::asio::awaitable<Document> OpenNebulaDocumentSource::fetch(const Credentia
                                                                  std::int64_t id) {
     // Copied before the first suspension: the caller's credentials may not outlive it.
     const Credentials session = credentials;
+    // Named, not temporaries of the co_await expression: GCC 12 mishandles the lifetime of
+    // temporaries there.
+    std::string body = document_info_request(session.session(), id);
+    std::string target;
+    std::string content_type = "text/xml";
     http_client::HttpResponse response;
     try {
         response =
-            co_await client_->post({}, "text/xml", document_info_request(session.session(), id));
+            co_await client_->post(std::move(target), std::move(content_type), std::move(body));
     } catch (const Error& e) {
         throw Error(ErrorKind::Internal, std::string("OpenNebula is unreachable: ") + e.what());
     }
