@@ -198,3 +198,41 @@ def test_the_device_client_runs_unchanged(ecf):
     client.upload_requirements({"FLAVOUR": "Nature", "GEOLOCATION": {"latitude": 1, "longitude": 2}})
     client.upload_requirements({"FLAVOUR": "Nature2"})  # the update path (PUT)
     assert client.edge_cluster_frontends() == [ecf.url]
+
+
+def ecf_cli(ecf, *args, input=None):
+    return subprocess.run([ECF, *args, "--data-dir", ecf.data_dir], input=input,
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_documents_added_on_the_command_line_serve_their_owner_only(ecf):
+    added = ecf_cli(ecf, "documents", "add", "--user", "alice", "--type", "app_requirement",
+                    "--flavour", "FromCli", "--max-function-execution-time", "3")
+    assert added.returncode == 0, added.stderr
+    rid = int(added.stdout)
+    listed = ecf_cli(ecf, "documents", "list", "--user", "alice", "--type", "app_requirement")
+    assert "%d\tAPP_REQUIREMENT\talice" % rid in listed.stdout
+    shown = json.loads(ecf_cli(ecf, "documents", "show", str(rid)).stdout)
+    assert shown["TYPE"] == 1338 and shown["UNAME"] == "alice"
+    assert shown["TEMPLATE"]["MAX_FUNCTION_EXECUTION_TIME"] == "3.0"
+    url = "%s/v1/app_requirements/%d" % (ecf.url, rid)
+    got = requests.get(url, headers={"token": token_of(ecf, ALICE)}, timeout=TIMEOUT)
+    assert got.status_code == 200 and got.json()["FLAVOUR"] == "FromCli"
+    assert requests.get(url, headers={"token": token_of(ecf, BOB)},
+                        timeout=TIMEOUT).status_code == 403
+    assert ecf_cli(ecf, "documents", "remove", str(rid)).returncode == 0
+    assert requests.get(url, headers={"token": token_of(ecf, ALICE)},
+                        timeout=TIMEOUT).status_code == 404
+    assert ecf_cli(ecf, "documents", "add", "--user", "nobody", "--type",
+                   "function").returncode != 0
+
+
+def test_users_list_shows_names_never_hashes(ecf):
+    listed = ecf_cli(ecf, "users", "list")
+    assert listed.returncode == 0
+    assert "alice" in listed.stdout and "bob" in listed.stdout
+    assert "argon2" not in listed.stdout
+    # Without a terminal the password must come from --password-stdin.
+    refused = ecf_cli(ecf, "users", "add", "dave", input="secret\n")
+    assert refused.returncode != 0
+    assert "secret" not in refused.stdout + refused.stderr
