@@ -225,3 +225,13 @@ TEST(DatalogEngine, IndexedJoinsOnLargerRelations) {
     EXPECT_EQ(outcome.query(bd::parse_rule("x($a) <- back(39, $a) trusting authority")).size(),
               39u);
 }
+
+TEST(DatalogEngine, DuplicateDerivationsDoNotCountAsFacts) {
+    // 100 x 100 combinations all derive the same fact: one fact, well within the limits.
+    std::string src;
+    for (int i = 0; i < 100; ++i) src += "n(" + std::to_string(i) + ");\n";
+    src += "some(1) <- n($x), n($y);\n";
+    const std::vector<bd::TokenBlock> blocks{{bd::parse_block(src), std::nullopt}};
+    const auto outcome = run(blocks, bd::parse_authorizer("allow if some(1);"));
+    ASSERT_TRUE(outcome.ok()) << outcome.error()->what();
+}

@@ -185,27 +185,33 @@ bool World::for_each_match(const CompiledRule& rule, F&& on_match, std::size_t d
     return join(rule, 0, 0, delta, on_match);
 }
 
+// Derived facts go straight into their relation: joins of this round stop at each relation's
+// cur_end, so they only see them next round, and duplicates are dropped as they appear.
 void World::derive(const CompiledRule& rule, std::size_t delta) {
+    const auto arity = static_cast<std::uint32_t>(rule.head.terms.size());
+    const std::uint64_t head_key = key(rule.head.name, arity);
     for_each_match(
         rule,
         [&](Origins origins) {
             if (!expressions_hold(rule)) return true;
-            const std::size_t offset = derived_values_.size();
+            head_values_.clear();
             for (const Value& t : rule.head.terms) {
                 if (t.kind == Kind::Variable) {
                     // Unsafe rules are rejected before running; stay safe regardless.
                     if (!bindings_.bound[t.bits])
                         throw Error(ErrorKind::Execution, "UnknownVariable");
-                    derived_values_.push_back(bindings_.values[t.bits]);
+                    head_values_.push_back(bindings_.values[t.bits]);
                 } else {
-                    derived_values_.push_back(t);
+                    head_values_.push_back(t);
                 }
             }
-            const auto arity = static_cast<std::uint32_t>(rule.head.terms.size());
-            derived_.push_back(
-                Derived{key(rule.head.name, arity), arity, offset, origins | rule.block});
-            if (derived_.size() > limits_.max_facts * 4 + 1024)
-                throw Error(ErrorKind::RunLimit, "TooManyFacts");
+            auto [it, _] = relations_.try_emplace(head_key, arity);
+            if (it->second.insert(head_values_.data(), origins | rule.block)) {
+                // The limit is checked after each round, as the reference does; this bounds
+                // the memory one round may take on the way.
+                if (++fact_count_ > limits_.max_facts * 4 + 1024)
+                    throw Error(ErrorKind::RunLimit, "TooManyFacts");
+            }
             return true;
         },
         delta);
@@ -220,8 +226,7 @@ void World::run() {
     }
     std::size_t iterations = 0;
     for (bool first_round = true;; first_round = false) {
-        derived_.clear();
-        derived_values_.clear();
+        const std::size_t before = fact_count_;
         for (const CompiledRule& rule : rules_) {
             if (first_round) {
                 derive(rule, kRound);
@@ -233,11 +238,6 @@ void World::run() {
                 if (it == relations_.end() || it->second.old_end == it->second.cur_end) continue;
                 derive(rule, i);
             }
-        }
-        const std::size_t before = fact_count_;
-        for (const Derived& d : derived_) {
-            auto [it, _] = relations_.try_emplace(d.relation_key, d.arity);
-            if (it->second.insert(derived_values_.data() + d.offset, d.origins)) ++fact_count_;
         }
         for (auto& [_, relation] : relations_) {
             relation.old_end = relation.cur_end;

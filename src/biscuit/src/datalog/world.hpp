@@ -80,13 +80,6 @@ class World {
     WorldView code_view;
 
   private:
-    struct Derived {
-        std::uint64_t relation_key;
-        std::uint32_t arity;
-        std::size_t offset;  // into derived_values_
-        Origins origins;
-    };
-
     // Calls on_match(bindings, origins) for each combination of visible facts matching the
     // body's predicates; stops when it returns false. Returns false if stopped.
     // Which rows each body predicate reads: every row, or (semi-naive) the new rows for the
@@ -117,8 +110,7 @@ class World {
     std::size_t fact_count_ = 0;
     std::vector<CompiledRule> rules_;
     Bindings bindings_;
-    std::vector<Derived> derived_;
-    std::vector<Value> derived_values_;
+    std::vector<Value> head_values_;
     std::vector<std::uint32_t> touched_;  // variables bound in the current join, to undo
 };
 
