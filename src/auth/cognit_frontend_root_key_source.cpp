@@ -1,5 +1,8 @@
 #include "auth/cognit_frontend_root_key_source.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
 #include "auth/key_slot.hpp"
@@ -16,10 +19,12 @@ struct CognitFrontendRootKeySource::State {
               std::move(executor), std::move(url),
               http_client::HttpClientOptions{
                   .timeout = timeout, .max_response_bytes = 64 * 1024, .max_idle_connections = 1}),
-          gate(interval) {}
+          gate(interval),
+          timeout(timeout) {}
 
     http_client::HttpClient client;
     ReloadGate gate;
+    std::chrono::milliseconds timeout;
     KeySlot key;
 
     boost::asio::awaitable<biscuit::PublicKey> fetch() {
@@ -62,7 +67,20 @@ biscuit::PublicKey CognitFrontendRootKeySource::current() const {
 
 boost::asio::awaitable<bool> CognitFrontendRootKeySource::reload() {
     auto state = state_;
-    if (!state->gate.try_begin()) co_return false;
+    if (!state->gate.try_begin()) {
+        if (!state->gate.running()) co_return false;  // rate-limited
+        // Another token is reloading right now: its answer is this one's too. Polled, bounded
+        // by the request's own deadline, as the reload may finish on any thread.
+        const auto before = state->key.get();
+        const auto deadline =
+            std::chrono::steady_clock::now() + state->timeout + std::chrono::milliseconds(100);
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+        while (state->gate.running() && std::chrono::steady_clock::now() < deadline) {
+            timer.expires_after(std::chrono::milliseconds(5));
+            co_await timer.async_wait(boost::asio::use_awaitable);
+        }
+        co_return !(state->key.get() == before);
+    }
     bool changed = false;
     try {
         changed = state->key.set(co_await state->fetch());

@@ -22,6 +22,11 @@ class ReloadGate {
         return true;
     }
 
+    bool running() const {
+        std::lock_guard lock(mutex_);
+        return running_;
+    }
+
     void finish() {
         std::lock_guard lock(mutex_);
         running_ = false;
@@ -29,7 +34,7 @@ class ReloadGate {
 
   private:
     std::chrono::milliseconds interval_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     bool running_ = false;
     std::optional<std::chrono::steady_clock::time_point> last_;
 };

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <biscuit/crypto.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "auth/cognit_frontend_root_key_source.hpp"
@@ -133,6 +136,28 @@ TEST_F(CognitFrontendRootKeySourceTest, ReloadIsRateLimitedAndFollowsRotation) {
     std::this_thread::sleep_for(350ms);
     EXPECT_FALSE(run_awaitable(io_, source.reload()));
     EXPECT_TRUE(source.current() == next);
+}
+
+// Tokens arriving while a reload is in flight wait for it instead of failing at once.
+TEST_F(CognitFrontendRootKeySourceTest, ConcurrentReloadsShareTheOneInFlight) {
+    testing::PythonDouble frontend("cognit_frontend.py", {"--key", key_.to_hex()});
+    CognitFrontendRootKeySource source(io_.get_executor(), frontend.base_url(), 10s, 5s);
+    run_awaitable(io_, source.load());
+    const auto next = biscuit::KeyPair::generate().public_key();
+    post(frontend, "/_test/key", next.to_hex());
+    post(frontend, "/_test/delay", "0.3");
+    std::vector<std::future<bool>> reloads;
+    for (int i = 0; i < 5; ++i)
+        reloads.push_back(asio::co_spawn(io_, source.reload(), asio::use_future));
+    io_.restart();
+    io_.run_for(10s);
+    for (auto& reload : reloads) {
+        ASSERT_EQ(reload.wait_for(0s), std::future_status::ready);
+        EXPECT_TRUE(reload.get());
+    }
+    EXPECT_TRUE(source.current() == next);
+    post(frontend, "/_test/delay", "0");
+    EXPECT_EQ(requests(frontend), 2);
 }
 
 TEST_F(CognitFrontendRootKeySourceTest, NoKeyMeansNoStart) {
