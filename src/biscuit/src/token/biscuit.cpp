@@ -25,6 +25,13 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// ParseFromArray logs every message that lacks a required field: input from the network must
+// not write to the service's stderr, so parse partially and check the fields here.
+bool parse_quietly(google::protobuf::MessageLite& message, std::span<const std::uint8_t> bytes) {
+    return message.ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+           message.IsInitialized();
+}
+
 PublicKey key_from_proto(const schema::PublicKey& key) {
     if (key.algorithm() != schema::PublicKey::Ed25519 &&
         key.algorithm() != schema::PublicKey::Secp256r1)
@@ -91,7 +98,7 @@ void verify_chain(const std::vector<SignedBlock>& blocks, const std::optional<Pu
 void decode_blocks(Biscuit::State& state) {
     for (const SignedBlock& sb : state.signed_blocks) {
         schema::Block block;
-        if (!block.ParseFromArray(sb.data.data(), static_cast<int>(sb.data.size())))
+        if (!parse_quietly(block, sb.data))
             throw Error(ErrorKind::Format, "BlockDeserializationError",
                         "error deserializing block");
         const bool third_party = sb.external.has_value();
@@ -125,7 +132,7 @@ Biscuit parse(std::span<const std::uint8_t> bytes, const std::optional<PublicKey
         malformed("token of " + std::to_string(bytes.size()) + " bytes, more than the " +
                   std::to_string(options.max_size) + " allowed");
     schema::Biscuit proto;
-    if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    if (!parse_quietly(proto, bytes))
         malformed("not a Biscuit token");
     if (static_cast<std::size_t>(proto.blocks_size()) + 1 > kMaxBlocks)
         malformed("too many blocks");
@@ -190,7 +197,7 @@ SignedBlock sign_block(const datalog::BlockCode& code, const std::string& contex
 datalog::TokenBlock decoded(const datalog::BlockCode& code, const SignedBlock& sb) {
     // The block as a parsed token holds it: the builder's code with the version written.
     schema::Block block;
-    block.ParseFromArray(sb.data.data(), static_cast<int>(sb.data.size()));
+    parse_quietly(block, sb.data);
     datalog::TokenBlock out{code, std::nullopt};
     out.code.version = block.version();
     return out;
