@@ -28,15 +28,19 @@ namespace {
 
 constexpr auto use_awaitable = asio::use_awaitable;
 
-// Counts a connection or a request for as long as it lives.
+// Counts a connection or a request for as long as it lives; keeps the counter alive with it.
 class CountedScope {
   public:
-    explicit CountedScope(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
+    CountedScope(std::shared_ptr<void> owner, std::atomic<std::size_t>& count)
+        : owner_(std::move(owner)), count_(count) {
+        ++count_;
+    }
     ~CountedScope() { --count_; }
     CountedScope(const CountedScope&) = delete;
     CountedScope& operator=(const CountedScope&) = delete;
 
   private:
+    std::shared_ptr<void> owner_;
     std::atomic<std::size_t>& count_;
 };
 
@@ -100,13 +104,13 @@ void Server::shutdown(std::function<void()> drained) {
 asio::awaitable<void> Server::drain(std::function<void()> drained) {
     const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
     asio::steady_timer timer(co_await asio::this_coro::executor);
-    while (requests_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (gauges_->requests_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
         timer.expires_after(std::chrono::milliseconds(20));
         co_await timer.async_wait(use_awaitable);
     }
-    if (requests_in_flight_.load() > 0) {
+    if (gauges_->requests_in_flight.load() > 0) {
         logger_->warn("shutdown: {} requests still in flight after the drain time",
-                      requests_in_flight_.load());
+                      gauges_->requests_in_flight.load());
     }
     drained();
 }
@@ -125,7 +129,7 @@ asio::awaitable<void> Server::accept_loop() {
             continue;
         }
         auto executor = socket.get_executor();
-        if (connections_.load() >= options_.max_connections) {
+        if (gauges_->connections.load() >= options_.max_connections) {
             asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
         } else {
             asio::co_spawn(executor, session(std::move(socket)), [this](std::exception_ptr e) {
@@ -141,7 +145,7 @@ asio::awaitable<void> Server::accept_loop() {
 }
 
 asio::awaitable<void> Server::refuse(tcp::socket socket) {
-    CountedScope counted(connections_);
+    CountedScope counted(gauges_, gauges_->connections);
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(options_.header_timeout);
     auto response = bare_error(beast_http::status::service_unavailable, "Too many connections");
@@ -151,7 +155,7 @@ asio::awaitable<void> Server::refuse(tcp::socket socket) {
 }
 
 asio::awaitable<void> Server::session(tcp::socket socket) {
-    CountedScope counted(connections_);
+    CountedScope counted(gauges_, gauges_->connections);
     boost::system::error_code ec;
     std::string peer;
     if (auto remote = socket.remote_endpoint(ec); !ec) peer = remote.address().to_string();
@@ -180,7 +184,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
         stream.expires_after(options_.header_timeout);
         co_await beast_http::async_read_header(stream, buffer, parser,
                                                asio::redirect_error(use_awaitable, ec));
-        CountedScope in_flight(requests_in_flight_);
+        CountedScope in_flight(gauges_, gauges_->requests_in_flight);
         std::optional<Response> refusal;
         if (ec == beast::error::timeout || ec == asio::error::eof ||
             ec == beast_http::error::end_of_stream || ec == asio::error::connection_reset) {

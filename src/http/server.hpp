@@ -49,7 +49,7 @@ class Server {
     // `drained` once, on an I/O thread. Idle kept-alive connections are not waited for.
     void shutdown(std::function<void()> drained);
 
-    std::size_t connections() const noexcept { return connections_.load(); }
+    std::size_t connections() const noexcept { return gauges_->connections.load(); }
 
   private:
     boost::asio::awaitable<void> accept_loop();
@@ -66,8 +66,13 @@ class Server {
     std::vector<std::shared_ptr<const observability::RequestObserver>> observers_;
     std::shared_ptr<spdlog::logger> logger_;
     boost::asio::ip::tcp::acceptor acceptor_;
-    std::atomic<std::size_t> connections_{0};
-    std::atomic<std::size_t> requests_in_flight_{0};
+    // Shared with the connections' coroutines: a coroutine frame destroyed with the io_context
+    // after the server is gone still decrements them.
+    struct Gauges {
+        std::atomic<std::size_t> connections{0};
+        std::atomic<std::size_t> requests_in_flight{0};
+    };
+    std::shared_ptr<Gauges> gauges_ = std::make_shared<Gauges>();
     std::atomic<bool> stopping_{false};
 };
 
