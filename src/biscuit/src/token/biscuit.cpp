@@ -132,8 +132,7 @@ Biscuit parse(std::span<const std::uint8_t> bytes, const std::optional<PublicKey
         malformed("token of " + std::to_string(bytes.size()) + " bytes, more than the " +
                   std::to_string(options.max_size) + " allowed");
     schema::Biscuit proto;
-    if (!parse_quietly(proto, bytes))
-        malformed("not a Biscuit token");
+    if (!parse_quietly(proto, bytes)) malformed("not a Biscuit token");
     if (static_cast<std::size_t>(proto.blocks_size()) + 1 > kMaxBlocks)
         malformed("too many blocks");
 
