@@ -1,6 +1,9 @@
 #include "http_client/http_client.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -64,12 +67,26 @@ struct HttpClient::State {
             endpoints = tcp::resolver::results_type::create(
                 tcp::endpoint(address, static_cast<unsigned short>(std::stoi(port))), host, port);
         } else {
-            // A resolve cannot be given a deadline of its own: race it against one.
-            tcp::resolver resolver(executor);
+            // A resolve cannot be cancelled (getaddrinfo runs to its end on asio's resolver
+            // thread): it runs in a coroutine of its own that hands its answer over a channel,
+            // and the caller stops waiting for it at the deadline.
+            using Answer = asio::experimental::concurrent_channel<void(
+                boost::system::error_code, tcp::resolver::results_type)>;
+            auto answer = std::make_shared<Answer>(executor, 1);
+            asio::co_spawn(
+                executor,
+                [answer, executor = executor, host = host, port = port]() -> asio::awaitable<void> {
+                    tcp::resolver resolver(executor);
+                    boost::system::error_code resolve_error;
+                    auto results = co_await resolver.async_resolve(
+                        host, port, asio::redirect_error(asio::use_awaitable, resolve_error));
+                    answer->try_send(resolve_error, std::move(results));
+                },
+                asio::detached);
             asio::steady_timer timer(executor, deadline);
-            auto result = co_await (
-                resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec)) ||
-                timer.async_wait(asio::use_awaitable));
+            auto result =
+                co_await (answer->async_receive(asio::redirect_error(asio::use_awaitable, ec)) ||
+                          timer.async_wait(asio::use_awaitable));
             if (result.index() == 1) fail("timed out");
             if (ec) fail("cannot resolve host");
             endpoints = std::get<0>(std::move(result));

@@ -59,6 +59,13 @@ TEST_F(HttpClientTest, ResolvesHostNames) {
     EXPECT_EQ(run_awaitable(io_, client.get("/public_key")).status, 200u);
 }
 
+TEST_F(HttpClientTest, UnknownHostFailsWithinTheDeadline) {
+    HttpClient client(io_.get_executor(), "http://no-such-host.invalid:2633/RPC2",
+                      HttpClientOptions{.timeout = 1s});
+    // (run_awaitable itself may wait for the abandoned lookup, up to its own bound.)
+    EXPECT_THROW(run_awaitable(io_, client.get({}), 30s), Error);
+}
+
 TEST_F(HttpClientTest, PeerClosingAnIdleConnectionIsRetriedOnAFreshOne) {
     HttpClient client(io_.get_executor(), server_->base_url());
     EXPECT_EQ(run_awaitable(io_, client.get("/_test/close")).status, 200u);
