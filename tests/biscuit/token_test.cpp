@@ -166,6 +166,34 @@ TEST(Token, ManyBlocksAndSymbolsSurviveTheWire) {
     EXPECT_EQ(authorizer.authorize(), 0u);
 }
 
+TEST(Token, ThirdPartyBlockIsTrustedThroughItsKey) {
+    auto root = KeyPair::generate();
+    auto third_party = KeyPair::generate();
+    auto token = cognit_token(root);
+    auto request = token.third_party_request();
+    auto contents = Biscuit::create_third_party_block(
+        request, third_party, BlockBuilder(R"(group("admins"); check if user("alice");)"));
+    auto extended = token.append_third_party(third_party.public_key(), contents);
+    auto parsed = Biscuit::from_base64(extended.to_base64(), root.public_key());
+    ASSERT_EQ(parsed.block_count(), 2u);
+    EXPECT_EQ(parsed.blocks()[1].external_key, third_party.public_key().to_datalog());
+
+    biscuit::datalog::Parameters params;
+    params.public_keys.emplace("idp", third_party.public_key().to_datalog());
+    auto trusting = cognit_authorizer(parsed);
+    trusting.add_code(R"(check if group("admins") trusting {idp};)", params);
+    EXPECT_EQ(trusting.authorize(), 0u);
+    auto not_trusting = cognit_authorizer(parsed);
+    not_trusting.add_code(R"(check if group("admins");)");
+    EXPECT_THROW(not_trusting.authorize(), biscuit::Error);
+
+    // The contents are bound to this token and this third party.
+    EXPECT_THROW(token.append_third_party(KeyPair::generate().public_key(), contents),
+                 biscuit::Error);
+    auto other = cognit_token(root);
+    EXPECT_THROW(other.append_third_party(third_party.public_key(), contents), biscuit::Error);
+}
+
 TEST(Token, Secp256r1RootKeyWorksToo) {
     auto root = KeyPair::generate(biscuit::Algorithm::Secp256r1);
     auto token = cognit_token(root).attenuate(BlockBuilder("check if true;"));

@@ -10,6 +10,9 @@
 //   {"op": "authorize", "public_key", "token", "authorizer"}  -> {"ok": true, "policy"} |
 //                                                                {"ok": false, "error": {"kind", "sub_kind"}}
 //   {"op": "inspect", "public_key", "token"}                  -> {"blocks": [datalog], "revocation_ids"}
+//   {"op": "third_party_request", "token", "root_public_key"} -> {"request"}
+//   {"op": "third_party_block", "request", "private_key", "code"} -> {"block"}
+//   {"op": "append_third_party", "token", "root_public_key", "external_public_key", "block"} -> {"token"}
 // Any failure of another op answers {"error": {"kind", "sub_kind"}}.
 //
 // Run: node --experimental-wasm-modules biscuit-reference.mjs
@@ -96,6 +99,21 @@ function handle(req) {
         if (answer.ok || answer.error.kind !== "RunLimit" || answer.error.sub_kind !== "Timeout") break;
       }
       return answer;
+    }
+    case "third_party_request": {
+      const token = B.Biscuit.fromBase64(req.token, publicKey(req.root_public_key));
+      return { request: token.getThirdPartyRequest().toBase64() };
+    }
+    case "third_party_block": {
+      const block = new B.BlockBuilder();
+      block.addCode(req.code);
+      const request = B.ThirdPartyRequest.fromBase64(req.request);
+      return { block: request.createBlock(privateKey(req.private_key), block).toBase64() };
+    }
+    case "append_third_party": {
+      const token = B.Biscuit.fromBase64(req.token, publicKey(req.root_public_key));
+      const block = B.ThirdPartyBlock.fromBase64(req.block);
+      return { token: token.appendThirdPartyBlock(publicKey(req.external_public_key), block).toBase64() };
     }
     case "inspect": {
       const token = B.Biscuit.fromBase64(req.token, publicKey(req.public_key));

@@ -74,6 +74,24 @@ json::object handle(const json::object& req) {
             return {{"ok", false}, {"error", describe(e)}};
         }
     }
+    if (op == "third_party_request") {
+        auto token = biscuit::Biscuit::from_base64(
+            str(req, "token"), biscuit::PublicKey::from_hex(str(req, "root_public_key")));
+        return {{"request", token.third_party_request()}};
+    }
+    if (op == "third_party_block") {
+        biscuit::KeyPair external(biscuit::PrivateKey::from_hex(str(req, "private_key")));
+        return {
+            {"block", biscuit::Biscuit::create_third_party_block(
+                          str(req, "request"), external, biscuit::BlockBuilder(str(req, "code")))}};
+    }
+    if (op == "append_third_party") {
+        auto token = biscuit::Biscuit::from_base64(
+            str(req, "token"), biscuit::PublicKey::from_hex(str(req, "root_public_key")));
+        auto appended = token.append_third_party(
+            biscuit::PublicKey::from_hex(str(req, "external_public_key")), str(req, "block"));
+        return {{"token", appended.to_base64()}};
+    }
     if (op == "inspect") {
         auto token = biscuit::Biscuit::from_base64(
             str(req, "token"), biscuit::PublicKey::from_hex(str(req, "public_key")));

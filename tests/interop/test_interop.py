@@ -135,3 +135,29 @@ def test_secp256r1_root_keys_agree(sides, ref, cpp, algorithm):
     other = minter.request(op="keygen", algorithm=algorithm)
     refused = both_authorize(ref, cpp, other["public_key"], token, cognit_authorizer())
     assert refused[:2] == ("err", "Format")
+
+
+# The holder is the C++ side: biscuit-wasm 0.6.0's ThirdPartyBlock.fromBase64 decodes a request,
+# not a block, so the reference cannot append a block that arrives as text.
+@pytest.mark.parametrize("holder_name", ["cpp"])
+@pytest.mark.parametrize("third_party_name", ["ref", "cpp"])
+def test_third_party_blocks_agree(ref, cpp, holder_name, third_party_name):
+    holder = ref if holder_name == "ref" else cpp
+    third_party = ref if third_party_name == "ref" else cpp
+    keys = holder.request(op="keygen")
+    external = third_party.request(op="keygen")
+    token = mint(holder, keys, cognit_code(NOW + datetime.timedelta(days=1)))
+    request = holder.request(op="third_party_request", token=token,
+                             root_public_key=keys["public_key"])["request"]
+    block = third_party.request(op="third_party_block", request=request,
+                                private_key=external["private_key"],
+                                code='group("admins");\ncheck if user("alice");\n')
+    assert "block" in block, block
+    answer = holder.request(op="append_third_party", token=token, root_public_key=keys["public_key"],
+                            external_public_key=external["public_key"], block=block["block"])
+    assert "token" in answer, answer
+    trusting = cognit_authorizer() + f'check if group("admins") trusting ed25519/{external["public_key"]};\n'
+    assert both_authorize(ref, cpp, keys["public_key"], answer["token"], trusting) == ("ok", 0)
+    untrusting = cognit_authorizer() + 'check if group("admins");\n'
+    refused = both_authorize(ref, cpp, keys["public_key"], answer["token"], untrusting)
+    assert refused[:3] == ("err", "FailedLogic", "Unauthorized")

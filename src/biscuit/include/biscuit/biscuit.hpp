@@ -57,6 +57,16 @@ class Biscuit {
     // The same token, no longer attenuable. Throws Error{AlreadySealed} when it is sealed.
     Biscuit seal() const;
 
+    // Third-party blocks (spec "Appending a third-party block"), exchanged as base64 text:
+    // the holder sends third_party_request() to the third party, which answers with
+    // create_third_party_block(); the holder appends it with append_third_party().
+    std::string third_party_request() const;
+    static std::string create_third_party_block(std::string_view request, const KeyPair& external,
+                                                const BlockBuilder& block);
+    // Throws Error{Format, "Signature/InvalidSignature"} when the contents are not signed by
+    // `external_key` for this token, Error{AppendOnSealed} on a sealed token.
+    Biscuit append_third_party(const PublicKey& external_key, std::string_view contents) const;
+
     std::vector<std::uint8_t> to_bytes() const;
     std::string to_base64() const;
 

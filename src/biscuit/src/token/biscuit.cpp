@@ -5,6 +5,7 @@
 
 #include "crypto/signature_payload.hpp"
 #include "format/block_codec.hpp"
+#include "format/block_version.hpp"
 #include "schema.pb.h"
 #include "token/biscuit_state.hpp"
 
@@ -260,6 +261,89 @@ Biscuit Biscuit::seal() const {
         secret->sign(crypto::seal_signature_payload(last.data, last.next_key, last.signature));
     State state = *state_;
     state.proof = std::move(signature);
+    return Biscuit(std::make_shared<State>(std::move(state)));
+}
+
+std::string Biscuit::third_party_request() const {
+    if (sealed()) throw Error(ErrorKind::AppendOnSealed, "AppendOnSealed");
+    const SignedBlock& last = state_->signed_blocks.back();
+    schema::ThirdPartyBlockRequest request;
+    request.set_previoussignature(std::string(last.signature.begin(), last.signature.end()));
+    std::string out = request.SerializeAsString();
+    return base64_encode(as_bytes(out));
+}
+
+std::string Biscuit::create_third_party_block(std::string_view request_text,
+                                              const KeyPair& external, const BlockBuilder& block) {
+    const auto raw = base64_decode(request_text);
+    schema::ThirdPartyBlockRequest request;
+    if (raw.size() > ParseOptions{}.max_size || !parse_quietly(request, raw))
+        malformed("not a third-party block request");
+    // The third party does not see the token: its block has its own symbol and key tables.
+    format::SymbolTable symbols;
+    format::PublicKeyTable keys;
+    datalog::BlockCode code = block.code();
+    code.version = std::max(code.version, format::kDatalog32);
+    schema::Block proto_block;
+    format::encode_block(code, block.context(), symbols, keys, proto_block);
+    const std::string payload = proto_block.SerializeAsString();
+    const auto signature = external.private_key().sign(crypto::external_signature_payload(
+        as_bytes(payload), external.public_key(), as_bytes(request.previoussignature()), 1));
+
+    schema::ThirdPartyBlockContents contents;
+    contents.set_payload(payload);
+    contents.mutable_externalsignature()->set_signature(
+        std::string(signature.begin(), signature.end()));
+    key_to_proto(external.public_key(), *contents.mutable_externalsignature()->mutable_publickey());
+    std::string out = contents.SerializeAsString();
+    return base64_encode(as_bytes(out));
+}
+
+Biscuit Biscuit::append_third_party(const PublicKey& external_key,
+                                    std::string_view contents_text) const {
+    const auto* secret = std::get_if<PrivateKey>(&state_->proof);
+    if (!secret) throw Error(ErrorKind::AppendOnSealed, "AppendOnSealed");
+    if (state_->signed_blocks.size() + 1 > kMaxBlocks) malformed("too many blocks");
+    const auto raw = base64_decode(contents_text);
+    schema::ThirdPartyBlockContents contents;
+    if (raw.size() > ParseOptions{}.max_size || !parse_quietly(contents, raw))
+        malformed("not third-party block contents");
+    const PublicKey signer = key_from_proto(contents.externalsignature().publickey());
+    if (!(signer == external_key))
+        throw Error(ErrorKind::Format, "Signature/InvalidSignature",
+                    "the block is not signed by the expected third party");
+    const SignedBlock& last = state_->signed_blocks.back();
+    const Bytes data(contents.payload().begin(), contents.payload().end());
+    const Bytes external_signature(contents.externalsignature().signature().begin(),
+                                   contents.externalsignature().signature().end());
+    external_key.verify(crypto::external_signature_payload(data, last.next_key, last.signature, 1),
+                        external_signature);
+
+    schema::Block block;
+    if (!parse_quietly(block, data))
+        throw Error(ErrorKind::Format, "BlockDeserializationError", "error deserializing block");
+    format::SymbolTable own_symbols;
+    own_symbols.extend({block.symbols().begin(), block.symbols().end()});
+    format::PublicKeyTable own_keys;
+    std::vector<datalog::PublicKey> keys;
+    for (const auto& k : block.publickeys()) keys.push_back(key_from_proto(k).to_datalog());
+    own_keys.extend(keys);
+    datalog::TokenBlock decoded_block{format::decode_block(block, own_symbols, own_keys, true),
+                                      external_key.to_datalog()};
+
+    auto next = KeyPair::generate(secret->algorithm());
+    SignedBlock signed_block{
+        data, next.public_key(), {}, ExternalSignature{external_signature, external_key}, 1};
+    signed_block.signature = secret->sign(
+        crypto::block_signature_payload({signed_block.data, signed_block.next_key,
+                                         std::span<const std::uint8_t>(external_signature),
+                                         std::span<const std::uint8_t>(last.signature), 1}));
+
+    State state = *state_;
+    state.signed_blocks.push_back(std::move(signed_block));
+    state.blocks.push_back(std::move(decoded_block));
+    state.contexts.push_back(block.has_context() ? block.context() : std::string());
+    state.proof = next.private_key();
     return Biscuit(std::make_shared<State>(std::move(state)));
 }
 
