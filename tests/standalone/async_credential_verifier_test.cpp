@@ -13,8 +13,9 @@
 namespace ecf::standalone {
 namespace {
 
-std::optional<User> run(AsyncCredentialVerifier& verifier, Credentials credentials) {
-    boost::asio::io_context io;
+std::optional<User> run(boost::asio::io_context& io, AsyncCredentialVerifier& verifier,
+                        Credentials credentials) {
+    io.restart();
     auto guard = boost::asio::make_work_guard(io);
     auto result =
         boost::asio::co_spawn(io, verifier.verify(std::move(credentials)), boost::asio::use_future);
@@ -36,6 +37,8 @@ class AsyncCredentialVerifierTest : public ::testing::Test {
           checks_(std::make_shared<CredentialVerifier>(users_, std::chrono::seconds(60), 8)) {
         users_->add("alice", "secret");
     }
+    // First, so it outlives every verifier and its pool.
+    boost::asio::io_context io_;
     testing::TemporaryFolder folder_;
     std::shared_ptr<UserDirectory> users_;
     std::shared_ptr<CredentialVerifier> checks_;
@@ -43,18 +46,18 @@ class AsyncCredentialVerifierTest : public ::testing::Test {
 
 TEST_F(AsyncCredentialVerifierTest, ChecksOnItsPoolAndResumesWithTheAnswer) {
     AsyncCredentialVerifier verifier(checks_, 1, 4);
-    EXPECT_TRUE(run(verifier, {"alice", "secret"}));
-    EXPECT_FALSE(run(verifier, {"alice", "wrong"}));
-    EXPECT_FALSE(run(verifier, {"nobody", "secret"}));
+    EXPECT_TRUE(run(io_, verifier, {"alice", "secret"}));
+    EXPECT_FALSE(run(io_, verifier, {"alice", "wrong"}));
+    EXPECT_FALSE(run(io_, verifier, {"nobody", "secret"}));
 }
 
 TEST_F(AsyncCredentialVerifierTest, RefusesBeyondItsBoundButStillAnswersRememberedChecks) {
     AsyncCredentialVerifier unbounded(checks_, 1, 4);
-    ASSERT_TRUE(run(unbounded, {"alice", "secret"}));  // now remembered
-    AsyncCredentialVerifier full(checks_, 1, 0);       // no room for a full check
-    EXPECT_TRUE(run(full, {"alice", "secret"}));
+    ASSERT_TRUE(run(io_, unbounded, {"alice", "secret"}));  // now remembered
+    AsyncCredentialVerifier full(checks_, 1, 0);            // no room for a full check
+    EXPECT_TRUE(run(io_, full, {"alice", "secret"}));
     try {
-        run(full, {"alice", "wrong"});
+        run(io_, full, {"alice", "wrong"});
         ADD_FAILURE() << "expected Unavailable";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Unavailable);

@@ -122,7 +122,8 @@ class StandaloneDocumentSourceTest : public ::testing::Test {
     }
 
     documents::Document fetch(const Credentials& credentials, std::int64_t id) {
-        boost::asio::io_context io;
+        auto& io = io_;
+        io.restart();
         // The password check runs on the verifier's own pool: keep `io` waiting for it.
         auto guard = boost::asio::make_work_guard(io);
         auto result =
@@ -149,6 +150,9 @@ class StandaloneDocumentSourceTest : public ::testing::Test {
         return ErrorKind::Internal;
     }
 
+    // First, so it is destroyed last: the verifier's pool may still be releasing its work on
+    // `io_` while a test returns.
+    boost::asio::io_context io_;
     testing::TemporaryFolder folder_;
     std::shared_ptr<SqliteDocumentStore> store_;
     std::shared_ptr<UserDirectory> users_;
