@@ -7,6 +7,7 @@ Environment (set by CTest): ECF_BUILD_DIR (where `ecf` and `ecf-runtime` are), E
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,8 +122,9 @@ class EcfProcess:
                     return line.strip()
             if self.process.poll() is not None:
                 break
+        log = self.log()
         self.stop()
-        raise RuntimeError("ecf did not start; log:\n" + self.log())
+        raise RuntimeError("ecf did not start; log:\n" + log)
 
     def log(self):
         self._log.flush()
@@ -137,7 +139,9 @@ class EcfProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=STOP_TIMEOUT_S)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
         return self.process.returncode
 
 
