@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <thread>
 
 #include "core/error.hpp"
 #include "standalone/standalone_document_source.hpp"
@@ -101,6 +103,27 @@ TEST(SqliteDocumentStore, SurvivesReopening) {
     // Ids are not reused after a removal, as OpenNebula's are not.
     again.remove(id);
     EXPECT_GT(again.create({1, "alice"}, DocumentType::Function, "f", function_template("b")), id);
+}
+
+TEST(SqliteDocumentStore, ServesManyThreadsAtOnce) {
+    testing::TemporaryFolder folder;
+    SqliteDocumentStore store(folder.path() / "documents.sqlite");
+    std::vector<std::thread> threads;
+    std::atomic<int> found{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            const std::string owner = "user" + std::to_string(t);
+            for (int i = 0; i < 100; ++i) {
+                const auto id = store.create({t + 1, owner}, DocumentType::Function, "f",
+                                             function_template(owner + std::to_string(i)));
+                const auto document = store.find(id);
+                if (document && document->uname == owner) ++found;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(found.load(), 400);
+    EXPECT_EQ(store.list(std::nullopt, std::nullopt).size(), 400u);
 }
 
 TEST(SqliteDocumentStore, RefusesAFolderItCannotUse) {

@@ -69,6 +69,22 @@ TEST(UserDirectory, SeesChangesMadeByAnotherProcess) {
     EXPECT_FALSE(server.find("carol"));
 }
 
+TEST(UserDirectory, IgnoresDamagedLines) {
+    testing::TemporaryFolder folder;
+    {
+        std::ofstream out(folder.path() / "users");
+        out << "# comment\n"
+            << "no-colons-here\n"
+            << "bad:uid:$argon2id$x\n"
+            << "bad name:3:$argon2id$x\n"
+            << "\n";
+    }
+    UserDirectory users(folder.path() / "users");
+    EXPECT_TRUE(users.list().empty());
+    EXPECT_EQ(users.add("alice", "a"), 1);
+    EXPECT_TRUE(users.find("alice"));
+}
+
 TEST(UserDirectory, RefusesBadNamesAndEmptyPasswords) {
     testing::TemporaryFolder folder;
     UserDirectory users(folder.path() / "users");
