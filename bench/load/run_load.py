@@ -3,13 +3,15 @@
 concurrency 1 and 64, against an echo runtime, and the server's resident memory.
 
 Starts everything itself on 127.0.0.1: a private RabbitMQ, the OpenNebula double, `ecf` (with
-the root key in its configuration and the default document cache) and an echo runtime.
+the root key in its configuration and the default document cache) and echo runtimes (SR
+doubles, each a process of its own).
 
 Usage: bench/load/run_load.py [--build-dir build] [--duration 10] [--concurrency 1 64]
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,7 +43,16 @@ def main():
         ecf = conftest.EcfProcess(config)
         stack = conftest.Stack(ecf, opennebula, issuer)
         flavour = conftest.fresh_flavour("Load")
-        runtimes = conftest.start_runtimes(rabbit.url, flavour, args.runtime_consumers)
+        # Runtimes in processes of their own, so that they do not share the client's GIL.
+        runtimes = [subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(SOURCE_DIR, "tests", "doubles",
+                                              "serverless_runtime.py"),
+             "--broker", rabbit.url, "--flavour", flavour, "--mode", "echo",
+             "--max-seconds", "900"], stdout=subprocess.PIPE, text=True)
+            for _ in range(args.runtime_consumers)]
+        for runtime in runtimes:
+            if runtime.stdout.readline().strip() != "ready":
+                raise RuntimeError("an echo runtime did not start")
         try:
             function_id = stack.add_function("alice")
             requirement_id = stack.add_requirement("alice", flavour)
@@ -69,7 +80,9 @@ def main():
                     r["rss_kib_after"]))
         finally:
             for runtime in runtimes:
-                runtime.stop()
+                runtime.terminate()
+            for runtime in runtimes:
+                runtime.wait(timeout=30)
             ecf.stop()
 
 
