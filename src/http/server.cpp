@@ -176,7 +176,6 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             buffer.commit(read);
         }
         first = false;
-        if (stopping_.load()) break;
 
         beast_http::request_parser<beast_http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
@@ -225,6 +224,11 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             }
         }
 
+        if (!refusal && stopping_.load()) {
+            // A request that arrives on a kept-alive connection while draining: say so, rather
+            // than drop the connection under it.
+            refusal = bare_error(beast_http::status::service_unavailable, "Shutting down");
+        }
         Response response;
         if (refusal) {
             response = std::move(*refusal);

@@ -335,6 +335,22 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreRefused) {
     EXPECT_EQ(second.status, 503u);
 }
 
+TEST_F(ServerTest, ARequestArrivingWhileDrainingGets503) {
+    broker.delay = std::chrono::milliseconds(500);
+    start();
+    auto idle = connect();
+    beast_http::request<beast_http::string_body> request{beast_http::verb::get, "/docs", 11};
+    ASSERT_EQ(exchange(idle, request).status, 200u);
+    auto pending = std::async(std::launch::async,
+                              [this] { return execute("?app_req_id=39&mode=sync", R"(["x"])"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server->shutdown([] {});
+    auto refused = exchange(idle, request);
+    EXPECT_EQ(refused.status, 503u);
+    EXPECT_EQ(refused.headers[beast_http::field::connection], "close");
+    EXPECT_EQ(pending.get().status, 200u);
+}
+
 TEST_F(ServerTest, ShutdownLetsRequestsInFlightFinish) {
     broker.delay = std::chrono::milliseconds(300);
     start();
