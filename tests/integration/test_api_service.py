@@ -205,3 +205,10 @@ def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(make_stack, runt
     assert reply.status_code == 200
     assert reply.json()["res"] == "late"
     assert stack.ecf.process.wait(timeout=30) == 0
+
+
+def test_metrics_count_requests_by_method_and_status(stack):
+    requests.get(stack.url + "/no-such-route", timeout=TIMEOUT)
+    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
+    assert 'ecf_http_requests_total{method="GET",status="404"}' in text
+    assert "ecf_http_request_duration_seconds_bucket" in text
