@@ -127,10 +127,9 @@ cmake --build "$BUILD" --target ecf ecf-runtime -j "$(nproc)"
 mkdir -p "$VAR"
 chmod 700 "$VAR"
 
-# The runtime declares the `results` exchange with default properties and must do so before the
-# ECF (whose broker adds an alternate exchange to it and otherwise copes), so when anything is
-# missing everything starts again in that order on a fresh RabbitMQ node. Users, documents and
-# the root key in var/data are kept.
+# When anything is missing, everything starts again on a fresh RabbitMQ node (the runtime first,
+# so that the first execution finds a consumer). Users, documents and the root key in var/data
+# are kept.
 if rabbit_alive && alive "$VAR/runtime.pid" && alive "$VAR/ecf.pid"; then
     say "3-5/6 RabbitMQ (port $(rabbit_port)), ecf-runtime and the ECF already run: reusing them"
     AMQP_PORT=$(rabbit_port)

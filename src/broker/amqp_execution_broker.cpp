@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "broker/results_exchange.hpp"
 #include "core/error.hpp"
 
 namespace ecf::broker {
@@ -38,7 +39,6 @@ constexpr std::uint16_t kResultsChannel = 1;
 constexpr std::uint16_t kPublishChannel = 2;  // confirm mode; per-request binds go here too
 constexpr std::uint16_t kDeclareChannel = 3;  // flavour queues; a refusal closes only this one
 
-constexpr std::uint16_t kPreconditionFailed = 406;
 constexpr std::size_t kMaxEventsPerRound = 1024;
 constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
 
@@ -255,31 +255,17 @@ class AmqpExecutionBroker::State {
         c.open_channel(kPublishChannel);
         c.open_channel(kDeclareChannel);
 
-        c.declare_exchange(kDeclareChannel, settings_.unrouted_exchange, "fanout");
-        AmqpExchangeOptions with_alternate;
-        with_alternate.alternate_exchange = settings_.unrouted_exchange;
-        try {
-            c.declare_exchange(kDeclareChannel, settings_.results_exchange, "direct",
-                               with_alternate);
-            per_request_bindings_ = false;
-        } catch (const AmqpChannelError& e) {
-            if (e.reply_code() != kPreconditionFailed) throw;
-            // `results` was declared earlier by someone else (the original ECF, an SR) without
-            // our alternate exchange: results then reach us only through a binding of their
-            // request id. Accept `results` as it is.
-            c.open_channel(kDeclareChannel);
-            AmqpExchangeOptions passive;
-            passive.passive = true;
-            c.declare_exchange(kDeclareChannel, settings_.results_exchange, "direct", passive);
-            per_request_bindings_ = true;
-            if (!warned_fallback_) {
-                spdlog::warn(
-                    "exchange '{}' exists without alternate-exchange '{}': falling back to one "
-                    "binding per request (slower; delete the exchange while no ECF runs to use "
-                    "the fast path)",
-                    settings_.results_exchange, settings_.unrouted_exchange);
-                warned_fallback_ = true;
-            }
+        per_request_bindings_ =
+            declare_results_exchange(c, kDeclareChannel, settings_.results_exchange,
+                                     settings_.unrouted_exchange) ==
+            ResultsRouting::PerRequestBindings;
+        if (per_request_bindings_ && !warned_fallback_) {
+            spdlog::warn(
+                "exchange '{}' exists without alternate-exchange '{}': falling back to one "
+                "binding per request (slower; delete the exchange while no ECF runs to use "
+                "the fast path)",
+                settings_.results_exchange, settings_.unrouted_exchange);
+            warned_fallback_ = true;
         }
         AmqpQueueOptions exclusive;
         exclusive.exclusive = true;

@@ -8,6 +8,7 @@
 #include "broker/amqp_connection.hpp"
 #include "broker/broker_address.hpp"
 #include "broker/execution_broker.hpp"
+#include "broker/results_exchange.hpp"
 
 namespace ecf::broker {
 
@@ -23,8 +24,8 @@ struct BrokerSettings {
     std::chrono::milliseconds reconnect_min{100};
     std::chrono::milliseconds reconnect_max{5'000};
     // Contract §4's exchange, and our own fanout alternate exchange behind it.
-    std::string results_exchange = "results";
-    std::string unrouted_exchange = "results.unrouted";
+    std::string results_exchange = kResultsExchange;
+    std::string unrouted_exchange = kUnroutedResultsExchange;
 };
 
 // The ExecutionBroker of the ECF, over one long-lived AMQP connection owned by a dedicated

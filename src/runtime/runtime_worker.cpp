@@ -11,6 +11,7 @@
 #include <thread>
 #include <variant>
 
+#include "broker/results_exchange.hpp"
 #include "core/error.hpp"
 #include "runtime/request_message.hpp"
 
@@ -18,7 +19,6 @@ namespace ecf::runtime {
 namespace {
 
 constexpr std::uint16_t kChannel = 1;
-constexpr const char* kResultsExchange = "results";
 // basic.cancel (class 60, method 30): RabbitMQ cancels a consumer whose queue was deleted.
 // Connecting again declares the queue anew and consumes it.
 constexpr std::uint32_t kBasicCancelMethod = 0x003C001E;
@@ -54,10 +54,12 @@ void RuntimeWorker::serve(broker::AmqpConnection& connection) {
     waiting_.clear();
     published_ = 0;
     connection.open_channel(kChannel);
-    // Both with default properties, exactly as the ECF and the SRs declare them (contract §4):
-    // any other property makes RabbitMQ refuse the declaration.
+    // The flavour queue with default properties, exactly as the ECF and the SRs declare it
+    // (contract §4): any other property makes RabbitMQ refuse the declaration.
     connection.declare_queue(kChannel, options_.flavour);
-    connection.declare_exchange(kChannel, kResultsExchange, "direct");
+    // `results` exactly as the ECF declares it, whichever of the two starts first.
+    broker::declare_results_exchange(connection, kChannel, broker::kResultsExchange,
+                                     broker::kUnroutedResultsExchange);
     connection.confirm_select(kChannel);
     connection.qos(kChannel, options_.prefetch);
     connection.consume(kChannel, options_.flavour, /*no_ack=*/false);
@@ -167,7 +169,7 @@ void RuntimeWorker::publish_confirmed(broker::AmqpConnection& connection,
                                       const std::string& request_id, const std::string& body) {
     broker::AmqpProperties properties;
     properties.content_type = "application/json";
-    connection.publish(kChannel, kResultsExchange, request_id, body, properties);
+    connection.publish(kChannel, broker::kResultsExchange, request_id, body, properties);
     const std::uint64_t sequence = ++published_;
     const auto deadline = std::chrono::steady_clock::now() + options_.confirm_timeout;
     while (std::chrono::steady_clock::now() < deadline) {

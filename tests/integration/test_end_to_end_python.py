@@ -1,6 +1,7 @@
 """What the COGNIT Python device client does, end to end on one machine: the ECF in standalone
 mode, a private RabbitMQ, and `ecf-runtime` running the Python executor. The client side is
 scripts/demo/client.py, which makes the device client's calls."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,20 +30,12 @@ def broken(divisor):
     return 1 / divisor
 
 
-@pytest.fixture(scope="module")
-def edge():
-    """A RabbitMQ node of this module's own, `ecf-runtime` on it, then the ECF.
-
-    Own node and this order because ecf-runtime declares the `results` exchange with default
-    properties and stops at PRECONDITION_FAILED when an ECF declared it first (with its
-    alternate exchange), while the ECF copes with the reverse; see README, troubleshooting."""
-    from harness.rabbitmq import RabbitMQ
-
-    flavour = fresh_flavour("EndToEnd")
-    with RabbitMQ() as rabbitmq:
-        workdir = tempfile.mkdtemp(prefix="ecf-e2e-")
-        log_path = os.path.join(workdir, "runtime.log")
-        log = open(log_path, "w")
+@contextlib.contextmanager
+def running_runtime(rabbitmq, flavour):
+    """`ecf-runtime` with the Python executor on `flavour`, once it consumes; stopped after."""
+    workdir = tempfile.mkdtemp(prefix="ecf-e2e-")
+    log_path = os.path.join(workdir, "runtime.log")
+    with open(log_path, "w") as log:
         runtime = subprocess.Popen(
             [os.path.join(BUILD_DIR, "ecf-runtime"), "--broker", rabbitmq.url, "--flavour",
              flavour, "--exec", "/usr/bin/python3 %s" % os.path.join(
@@ -54,9 +47,7 @@ def edge():
                 assert runtime.poll() is None, open(log_path).read()
                 assert time.monotonic() < deadline, "ecf-runtime did not start within 30 s"
                 time.sleep(0.1)
-            ecf = start_standalone(rabbitmq, dict([USER]))
-            yield ecf, flavour
-            ecf.stop()
+            yield
         finally:
             runtime.send_signal(signal.SIGTERM)
             try:
@@ -64,13 +55,27 @@ def edge():
             except subprocess.TimeoutExpired:
                 runtime.kill()
                 runtime.wait(timeout=15)
-            log.close()
 
 
-def offload(edge, function, *params):
-    ecf, flavour = edge
+@pytest.fixture(scope="module")
+def edge():
+    """A RabbitMQ node of this module's own, `ecf-runtime` on it, then the ECF.
+
+    Both declare `results` through the same code (src/broker/results_exchange.cpp), so the order
+    does not matter: test_a_runtime_started_after_the_ecf covers the other one."""
+    from harness.rabbitmq import RabbitMQ
+
+    flavour = fresh_flavour("EndToEnd")
+    with RabbitMQ() as rabbitmq, running_runtime(rabbitmq, flavour):
+        ecf = start_standalone(rabbitmq, dict([USER]))
+        yield ecf, flavour, rabbitmq
+        ecf.stop()
+
+
+def offload(edge, function, *params, flavour=None):
+    ecf = edge[0]
     client = device_client.DeviceClient(ecf.url, *USER)
-    requirements = {"FLAVOUR": flavour, "MAX_FUNCTION_EXECUTION_TIME": 20.0,
+    requirements = {"FLAVOUR": flavour or edge[1], "MAX_FUNCTION_EXECUTION_TIME": 20.0,
                     "GEOLOCATION": {"latitude": 43.05, "longitude": -2.53}}
     # The runtime may still be declaring its queue: retry a few times, bounded.
     deadline = time.monotonic() + 30
@@ -81,6 +86,15 @@ def offload(edge, function, *params):
             if time.monotonic() > deadline or e.status_code < 500:
                 raise
             time.sleep(0.5)
+
+
+def test_a_runtime_started_after_the_ecf(edge):
+    rabbitmq = edge[2]
+    flavour = fresh_flavour("Late")
+    with running_runtime(rabbitmq, flavour):
+        result, _ = offload(edge, mean_of, [2, 4], flavour=flavour)
+    assert result["ret_code"] == 0
+    assert result["res"] == 3.0
 
 
 def test_a_function_returning_a_value(edge):
@@ -99,7 +113,7 @@ def test_a_function_that_raises(edge):
 
 
 def test_the_same_function_is_uploaded_once(edge):
-    ecf, flavour = edge
+    ecf = edge[0]
     client = device_client.DeviceClient(ecf.url, *USER)
     client.authenticate()
     assert client.upload_function(mean_of) == client.upload_function(mean_of)
