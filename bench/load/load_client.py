@@ -77,6 +77,24 @@ def run_load(host, port, make_request, concurrency, duration_s, warmup_s=1.0):
     }
 
 
+def hold_requests(host, port, request, count, settle_s, measure):
+    """Opens `count` connections, sends `request` (raw bytes) on each, waits `settle_s` seconds
+    for the server to take them all in, calls measure() while they all wait, then closes them.
+    Returns what measure() returned."""
+    import socket
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.create_connection((host, port), timeout=10)
+            s.sendall(request)
+            sockets.append(s)
+        time.sleep(settle_s)
+        return measure()
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
