@@ -78,14 +78,18 @@ def worker_factory(rabbitmq):
 
 
 class Ecf:
-    """What the ECF does on the broker: declares `results` and the flavour queue, binds one
-    queue per request id, publishes requests and waits for results."""
+    """What the ECF does on the broker: declares `results` (with its alternate exchange, as the
+    ECF and ecf-runtime both declare it) and the flavour queue, binds one queue per request id
+    (the original ECF's way, the simplest to read a result by), publishes requests and waits for
+    results."""
 
     def __init__(self, url, flavour):
         self.connection = pika.BlockingConnection(pika.URLParameters(url))
         self.channel = self.connection.channel()
         self.flavour = flavour
-        self.channel.exchange_declare("results", exchange_type="direct")
+        self.channel.exchange_declare("results.unrouted", exchange_type="fanout")
+        self.channel.exchange_declare("results", exchange_type="direct",
+                                      arguments={"alternate-exchange": "results.unrouted"})
         self.channel.queue_declare(flavour)
 
     def publish(self, message, raw=None):
