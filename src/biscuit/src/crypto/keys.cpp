@@ -31,6 +31,13 @@ Error invalid_key(std::string detail) {
     return Error(ErrorKind::Format, "InvalidKey", std::move(detail));
 }
 
+// Keys are often read from files or pasted: a trailing newline or space is not part of the hex.
+std::string_view without_line_end(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'))
+        text.remove_suffix(1);
+    return text;
+}
+
 std::string_view strip_prefix(std::string_view text, std::string_view prefix) {
     if (text.substr(0, prefix.size()) == prefix) return text.substr(prefix.size());
     return {};
@@ -160,8 +167,7 @@ PublicKey::PublicKey(Algorithm algorithm, std::span<const std::uint8_t> bytes)
 }
 
 PublicKey PublicKey::from_hex(std::string_view text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'))
-        text.remove_suffix(1);
+    text = without_line_end(text);
     if (auto rest = strip_prefix(text, "ed25519/"); !rest.empty())
         return PublicKey(Algorithm::Ed25519, biscuit::from_hex(rest));
     if (auto rest = strip_prefix(text, "secp256r1/"); !rest.empty())
@@ -221,8 +227,7 @@ PrivateKey::PrivateKey(Algorithm algorithm, std::span<const std::uint8_t> bytes)
 }
 
 PrivateKey PrivateKey::from_hex(std::string_view text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'))
-        text.remove_suffix(1);
+    text = without_line_end(text);
     if (auto rest = strip_prefix(text, "ed25519-private/"); !rest.empty())
         return PrivateKey(Algorithm::Ed25519, biscuit::from_hex(rest));
     if (auto rest = strip_prefix(text, "secp256r1-private/"); !rest.empty())
