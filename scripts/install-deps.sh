@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries
-  libboost1.81-all-dev librabbitmq-dev libssl-dev libprotobuf-dev protobuf-compiler
+  libboost1.81-dev librabbitmq-dev libssl-dev libprotobuf-dev protobuf-compiler
   libpugixml-dev libyaml-cpp-dev libspdlog-dev libre2-dev libsqlite3-dev libcli11-dev
   libsodium-dev libargon2-dev prometheus-cpp-dev
   # tests and benchmarks

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -17,7 +19,9 @@ enum class ErrorKind {
     MethodNotAllowed,   // 405
     PayloadTooLarge,    // 413
     Unprocessable,      // 422: malformed id, query or body
+    TooManyRequests,    // 429: a per-user or per-address limit; carries Retry-After
     Internal,           // 500: any other failure (OpenNebula's other errors included)
+    NotImplemented,     // 501: a transfer coding we do not implement (RFC 9112 §6.1)
     Unavailable,        // 503: broker unreachable, shutting down, too many waiting executions
     Timeout,            // 504: execution deadline passed
 };
@@ -28,11 +32,16 @@ class Error : public std::runtime_error {
 public:
     Error(ErrorKind kind, std::string message)
         : std::runtime_error(std::move(message)), kind_(kind) {}
+    // With a hint for the client of when to try again (the `Retry-After` header of 429 and 503).
+    Error(ErrorKind kind, std::string message, std::chrono::seconds retry_after)
+        : std::runtime_error(std::move(message)), kind_(kind), retry_after_(retry_after) {}
 
     ErrorKind kind() const noexcept { return kind_; }
+    std::optional<std::chrono::seconds> retry_after() const noexcept { return retry_after_; }
 
 private:
     ErrorKind kind_;
+    std::optional<std::chrono::seconds> retry_after_;
 };
 
 }  // namespace ecf

@@ -26,8 +26,12 @@ beast_http::status status_of(ErrorKind kind) noexcept {
             return beast_http::status::payload_too_large;
         case ErrorKind::Unprocessable:
             return beast_http::status::unprocessable_entity;
+        case ErrorKind::TooManyRequests:
+            return beast_http::status::too_many_requests;
         case ErrorKind::Internal:
             return beast_http::status::internal_server_error;
+        case ErrorKind::NotImplemented:
+            return beast_http::status::not_implemented;
         case ErrorKind::Unavailable:
             return beast_http::status::service_unavailable;
         case ErrorKind::Timeout:
@@ -53,7 +57,12 @@ Response error_response(const Error& error, const Request& request) {
     } else {
         detail = error.what();
     }
-    return json_response(status_of(error.kind()), boost::json::object{{"detail", detail}}, request);
+    Response response =
+        json_response(status_of(error.kind()), boost::json::object{{"detail", detail}}, request);
+    if (const auto retry_after = error.retry_after()) {
+        response.set(beast_http::field::retry_after, std::to_string(retry_after->count()));
+    }
+    return response;
 }
 
 Response error_response(const std::exception_ptr& failure, const Request& request) {
