@@ -92,9 +92,10 @@ function handle(req) {
     case "authorize": {
       // The WebAssembly engine is compiled lazily: a first run of a code path can exceed the
       // time limit the reference applies (1 ms, whatever limits are given), so a timeout is
-      // retried a few times before it counts.
+      // retried (a bounded number of times: a loaded machine can lose a few slices) before it
+      // counts.
       let answer;
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 0; attempt < 8; attempt++) {
         answer = authorizeOnce(req);
         if (answer.ok || answer.error.kind !== "RunLimit" || answer.error.sub_kind !== "Timeout") break;
       }

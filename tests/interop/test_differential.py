@@ -161,7 +161,7 @@ def test_random_tokens_and_authorizers_agree(ref, cpp):
     gen = Generator(rng)
     keys = cpp.request(op="keygen")
     started = time.monotonic()
-    disagreements, compared, both_refused_code = [], 0, 0
+    disagreements, compared, both_refused_code, reference_timeouts = [], 0, 0, 0
     for i in range(CASES):
         assert time.monotonic() - started < TIME_BUDGET_SECONDS, f"time budget spent after {i} cases"
         authority, blocks, authorizer = gen.case()
@@ -183,11 +183,19 @@ def test_random_tokens_and_authorizers_agree(ref, cpp):
         a = ref.request(op="authorize", public_key=keys["public_key"], token=token, authorizer=authorizer)
         b = cpp.request(op="authorize", public_key=keys["public_key"], token=token, authorizer=authorizer)
         compared += 1
+        if outcome(a)[1:3] == ("RunLimit", "Timeout") and outcome(b)[1:3] != ("RunLimit", "Timeout"):
+            # The reference stops every authorization after 1 ms of wall-clock time, whatever
+            # limits it is given; on a loaded machine (CI runs the suites in parallel) a case it
+            # would answer in 0.3 ms can pass that. Its answer then says nothing about Datalog.
+            reference_timeouts += 1
+            continue
         if outcome(a) != outcome(b):
             disagreements.append({"authority": authority, "blocks": blocks, "authorizer": authorizer,
                                   "reference": a, "cpp": b})
     print(f"compared {compared} cases, {both_refused_code} refused by both parsers, "
-          f"{len(disagreements)} disagreements")
+          f"{reference_timeouts} timed out in the reference only, {len(disagreements)} disagreements")
+    # A few wall-clock timeouts are noise; many would hide real disagreements.
+    assert reference_timeouts <= CASES // 20, f"{reference_timeouts} reference timeouts"
     # When several facts match, the engines visit them in different orders, and a check may end
     # on an evaluation error in one (e.g. an overflow on one fact) and on a false result in the
     # other, or on two different errors. Such order-dependent pairs are reported and tolerated up to 2% of the cases; any
