@@ -39,8 +39,6 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr const char* kVersion = "0.1.0";
-// Longest wait for one OpenNebula or COGNIT frontend call.
-constexpr std::chrono::milliseconds kBackendTimeout{30'000};
 
 // Exit statuses: 2 for a configuration the service refuses, 1 for anything else that stops it.
 constexpr int kBadConfiguration = 2;
@@ -73,7 +71,7 @@ struct Backends {
 Backends make_cognit_backends(const config::Config& config, asio::io_context& io) {
     Backends backends;
     auto opennebula = std::make_shared<documents::OpenNebulaDocumentSource>(
-        io.get_executor(), config.one_xmlrpc_or_default(), kBackendTimeout);
+        io.get_executor(), config.one_xmlrpc_or_default(), config.one_timeout);
     backends.documents = std::make_shared<documents::DocumentCache>(
         opennebula, config.document_cache_ttl, config.document_cache_entries);
 
@@ -84,10 +82,10 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     } else {
         keys = std::make_shared<auth::CognitFrontendRootKeySource>(
             io.get_executor(), config.cognit_frontend_or_default(),
-            config.public_key_reload_interval, kBackendTimeout);
+            config.public_key_reload_interval, config.one_timeout);
     }
     // The original refuses to start without the issuer's key; so do we.
-    run_before_start(io, keys->load(), kBackendTimeout + std::chrono::seconds(5));
+    run_before_start(io, keys->load(), config.one_timeout + std::chrono::seconds(5));
     backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(keys);
     backends.description = "opennebula " + config.one_xmlrpc_or_default();
     return backends;

@@ -34,6 +34,9 @@ struct Config {
     std::chrono::milliseconds execution_timeout{120'000};
     // Time allowed for an execution request to wait in its flavour queue, seconds.
     std::chrono::milliseconds queue_allowance{10'000};
+    // Longest wait for one OpenNebula or COGNIT frontend call, seconds. A document read during an
+    // execution is also bounded by what is left of the execution's deadline.
+    std::chrono::milliseconds one_timeout{10'000};
     // Lifetime of a cached OpenNebula document, seconds (0 disables the cache).
     std::chrono::milliseconds document_cache_ttl{5'000};
     std::size_t document_cache_entries = 10'000;

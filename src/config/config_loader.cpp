@@ -166,6 +166,10 @@ const std::vector<KeySetter>& key_setters() {
          [](Config& c, const V& v) {
              if (v) c.queue_allowance = parse_seconds("queue_allowance", *v, true);
          }},
+        {"one_timeout",
+         [](Config& c, const V& v) {
+             if (v) c.one_timeout = parse_seconds("one_timeout", *v, false);
+         }},
         {"document_cache_ttl",
          [](Config& c, const V& v) {
              if (v) c.document_cache_ttl = parse_seconds("document_cache_ttl", *v, true);

@@ -2,18 +2,20 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 #include <exception>
 #include <list>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 #include "core/error.hpp"
 
@@ -50,10 +52,14 @@ struct Flight {
     std::exception_ptr error;
     Document document;
     struct Waiter {
+        std::uint64_t id = 0;            // to find it again when its caller gives up
         asio::any_io_executor executor;  // the waiting coroutine's own
         asio::any_completion_handler<Signature> handler;
     };
-    std::vector<Waiter> waiters;
+    std::uint64_t next_waiter_id = 0;
+    // A list: a waiter leaving from the middle moves no other one. (Boost 1.81's
+    // any_completion_handler move assignment copies its source into itself and recurses.)
+    std::list<Waiter> waiters;
 };
 
 struct DocumentCache::State {
@@ -88,7 +94,8 @@ struct DocumentCache::State {
         entries.emplace(key, Entry{document, Clock::now() + ttl, std::prev(order.end())});
     }
 
-    // Runs the waiter on its own executor, never inside the flight's call stack.
+    // Runs the waiter on its own executor, never inside the flight's call stack (nor inside a
+    // cancellation signal's emit).
     static void complete(Flight::Waiter waiter, std::exception_ptr error, Document document) {
         auto executor = waiter.executor;
         asio::post(executor, [handler = std::move(waiter.handler), error,
@@ -107,7 +114,7 @@ struct DocumentCache::State {
         } catch (...) {
             error = std::current_exception();
         }
-        std::vector<Flight::Waiter> waiters;
+        std::list<Flight::Waiter> waiters;
         {
             std::lock_guard lock(state->mutex);
             state->flights.erase(key);
@@ -120,12 +127,19 @@ struct DocumentCache::State {
         for (auto& waiter : waiters) complete(std::move(waiter), error, document);
     }
 
-    // Suspends until `flight` lands; fly() completes every waiter on its own executor.
-    asio::awaitable<Document> wait(std::shared_ptr<Flight> flight) {
+    // Suspends until `flight` lands; fly() completes every waiter on its own executor. A waiter
+    // whose caller is cancelled (its deadline passed, its other document read failed) leaves at
+    // once with operation_aborted; the flight goes on for the others and for the cache.
+    // As asio's own operations do, the cancellation handler stays in the slot after completion
+    // (the next operation replaces it); it holds only weak references, and finds no waiter then.
+    static asio::awaitable<Document> wait(std::shared_ptr<State> self,
+                                          std::shared_ptr<Flight> flight) {
         return asio::async_initiate<decltype(asio::use_awaitable), Signature>(
-            [this, flight](auto handler) {
-                Flight::Waiter waiter{asio::get_associated_executor(handler), std::move(handler)};
-                std::unique_lock lock(mutex);
+            [self, flight](auto handler) {
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                Flight::Waiter waiter{0, asio::get_associated_executor(handler),
+                                      std::move(handler)};
+                std::unique_lock lock(self->mutex);
                 if (flight->done) {
                     auto error = flight->error;
                     auto document = flight->document;
@@ -133,9 +147,36 @@ struct DocumentCache::State {
                     complete(std::move(waiter), error, std::move(document));
                     return;
                 }
+                waiter.id = ++flight->next_waiter_id;
+                if (slot.is_connected()) {
+                    slot.assign([weak_self = std::weak_ptr<State>(self),
+                                 weak_flight = std::weak_ptr<Flight>(flight),
+                                 id = waiter.id](asio::cancellation_type type) {
+                        // Leaving a wait has no side effect: every kind of cancellation may.
+                        if (type == asio::cancellation_type::none) return;
+                        auto state = weak_self.lock();
+                        auto flight = weak_flight.lock();
+                        if (state && flight) state->abandon(flight, id);
+                    });
+                }
                 flight->waiters.push_back(std::move(waiter));
             },
             asio::use_awaitable);
+    }
+
+    // Completes waiter `id` of `flight` with operation_aborted, unless fly() took it already.
+    void abandon(const std::shared_ptr<Flight>& flight, std::uint64_t id) {
+        std::unique_lock lock(mutex);
+        auto it = std::find_if(flight->waiters.begin(), flight->waiters.end(),
+                               [id](const Flight::Waiter& w) { return w.id == id; });
+        if (it == flight->waiters.end()) return;
+        Flight::Waiter waiter = std::move(*it);
+        flight->waiters.erase(it);
+        lock.unlock();
+        complete(
+            std::move(waiter),
+            std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted)),
+            Document{});
     }
 };
 
@@ -185,7 +226,7 @@ asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, s
         asio::co_spawn(co_await asio::this_coro::executor,
                        State::fly(state, flight, key, session, id), asio::detached);
     }
-    co_return co_await state->wait(flight);
+    co_return co_await State::wait(state, flight);
 }
 
 }  // namespace ecf::documents

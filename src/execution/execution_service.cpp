@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,6 +21,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using documents::Document;
 using documents::DocumentType;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -48,7 +50,8 @@ std::string flavour_of(const Document& requirement) {
 }
 
 // The requirement's MAX_FUNCTION_EXECUTION_TIME (decimal seconds) plus the queue allowance
-// tightens the configured timeout; a missing or unreadable value leaves it as it is.
+// tightens the configured timeout; a missing or unreadable value leaves it as it is. Both count
+// from the request's arrival.
 std::chrono::milliseconds time_limit_for(const Document& requirement,
                                          const ExecutionLimits& limits) {
     auto it = requirement.template_values.find("MAX_FUNCTION_EXECUTION_TIME");
@@ -107,7 +110,7 @@ ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
       limits_(limits),
       request_ids_(std::move(request_ids)) {}
 
-// GCC 12 warns of a mismatched operator delete on this coroutine's frame, which asio allocates
+// GCC 12 warns of a mismatched operator delete on these coroutines' frames, which asio allocates
 // and frees with its own pair of operators: a known false positive of GCC's coroutines.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -128,14 +131,42 @@ asio::awaitable<std::tuple<Document, Document>> ExecutionService::fetch_both(
     if (requirement_error) std::rethrow_exception(requirement_error);
     co_return std::make_tuple(std::move(function), std::move(requirement));
 }
-#pragma GCC diagnostic pop
+
+// Runs `work` until `deadline`. When the deadline comes first, `work` is cancelled (every step
+// before the broker honours cancellation: the HTTP client's reads, the document cache's waits)
+// and the caller gets 504, whatever `work` was doing.
+template <typename T>
+asio::awaitable<T> ExecutionService::before_deadline(asio::awaitable<T> work,
+                                                     Clock::time_point deadline) {
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor, deadline);
+    auto [order, error, value, timer_error] =
+        co_await asio::experimental::make_parallel_group(
+            asio::co_spawn(executor, std::move(work), asio::deferred),
+            timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1) {
+        throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
+    }
+    if (error) std::rethrow_exception(error);
+    co_return std::move(value);
+}
+
+asio::awaitable<ExecutionService::Documents> ExecutionService::authorize_and_fetch(
+    const ExecutionCall& call, std::string& caller) {
+    const Credentials credentials = co_await authorizer_.authorize(call.token);
+    caller = credentials.user;
+    co_return co_await fetch_both(credentials, call);
+}
 
 asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall& call,
                                                             std::string& caller) {
-    const Credentials credentials = co_await authorizer_.authorize(call.token);
-    caller = credentials.user;
-
-    auto [function, requirement] = co_await fetch_both(credentials, call);
+    // One deadline, from the request's arrival: the token, both document reads, the queue and
+    // the runtime all spend from it, so a slow OpenNebula cannot hold a device longer than a
+    // slow runtime could.
+    const auto received = Clock::now();
+    auto [function, requirement] = co_await before_deadline(authorize_and_fetch(call, caller),
+                                                            received + limits_.execution_timeout);
     require_type(function, DocumentType::Function);
     require_type(requirement, DocumentType::AppRequirement);
 
@@ -143,8 +174,14 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     request.flavour = flavour_of(requirement);
     request.request_id = request_ids_();
     request.body = request_message(request.request_id, call, function);
-    request.deadline = std::chrono::steady_clock::now() + time_limit_for(requirement, limits_);
+    request.deadline = received + time_limit_for(requirement, limits_);
+    if (request.deadline <= Clock::now()) {
+        // The requirement's own limit is already spent by the reads: do not queue work that
+        // nobody will wait for.
+        throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
+    }
     co_return outcome_of(co_await broker_.execute(std::move(request)));
 }
+#pragma GCC diagnostic pop
 
 }  // namespace ecf::execution

@@ -31,7 +31,7 @@ struct ExecutionOutcome {
 };
 
 struct ExecutionLimits {
-    // Longest wait for a result.
+    // Longest time from a request's arrival to its answer: token, documents, queue and runtime.
     std::chrono::milliseconds execution_timeout{120'000};
     // Added to a requirement's MAX_FUNCTION_EXECUTION_TIME for the time spent in the queue.
     std::chrono::milliseconds queue_allowance{10'000};
@@ -56,9 +56,19 @@ class ExecutionService {
                                                      std::string& caller);
 
   private:
-    // Reads the FUNCTION and the APP_REQUIREMENT at once.
-    boost::asio::awaitable<std::tuple<documents::Document, documents::Document>> fetch_both(
-        const Credentials& credentials, const ExecutionCall& call);
+    using Documents = std::tuple<documents::Document, documents::Document>;
+
+    template <typename T>
+    static boost::asio::awaitable<T> before_deadline(
+        boost::asio::awaitable<T> work, std::chrono::steady_clock::time_point deadline);
+
+    // Authorizes the token, then reads the FUNCTION and the APP_REQUIREMENT.
+    boost::asio::awaitable<Documents> authorize_and_fetch(const ExecutionCall& call,
+                                                          std::string& caller);
+
+    // Reads the FUNCTION and the APP_REQUIREMENT at once; the first failure cancels the other.
+    boost::asio::awaitable<Documents> fetch_both(const Credentials& credentials,
+                                                 const ExecutionCall& call);
 
     auth::TokenAuthorizer& authorizer_;
     documents::DocumentSource& documents_;

@@ -184,6 +184,28 @@ TEST(DocumentCache, FirstCallerCancelledDoesNotFailTheOthers) {
     pool.join();
 }
 
+// A waiter whose caller gives up leaves at once: the execution's deadline, or a failed read of
+// its other document, must not wait for a slow OpenNebula.
+TEST(DocumentCache, CancelledWaiterLeavesBeforeTheSourceAnswers) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::io_context io;
+    auto source = std::make_shared<CountingSource>(60s);
+    DocumentCache cache(source, 10s, 100);
+    auto impatient = [&]() -> asio::awaitable<std::size_t> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
+        auto result = co_await (cache.fetch(kAlice, 39) || timer.async_wait(asio::use_awaitable));
+        co_return result.index();
+    };
+    auto done = asio::co_spawn(io, impatient(), asio::use_future);
+    // Bounded: 200 turns of at most 50 ms, far less than the source's 60 s.
+    for (int turn = 0; turn < 200 && done.wait_for(0s) != std::future_status::ready; ++turn) {
+        io.run_one_for(50ms);
+    }
+    ASSERT_EQ(done.wait_for(0s), std::future_status::ready);
+    EXPECT_EQ(done.get(), 1u);
+    EXPECT_EQ(source->calls, 1);
+}
+
 TEST(DocumentCache, SingleFlightAlsoWithoutCaching) {
     asio::thread_pool pool(2);
     auto source = std::make_shared<CountingSource>(200ms);

@@ -20,6 +20,7 @@ Test controls (XML-RPC methods, same endpoint):
   test.set_document(doc)        add or replace a document
   test.remove_document(id)
   test.set_delay(seconds)       wait before answering every later one.document.info
+  test.set_document_delay(id, seconds)   the same, only for document `id` (0 s clears it)
   test.set_raw_response(text)   answer every later POST with this HTTP body ("" to stop)
   test.requests()               how many one.document.info calls arrived
 """
@@ -70,6 +71,8 @@ class Store:
         self.users = dict(users)
         self.documents = {int(d["id"]): dict(d) for d in documents}
         self.delay = 0.0
+        self.document_delays = {}
+        self.released = threading.Event()  # set on stop: no answer waits any longer
         self.raw_response = ""
         self.request_count = 0
 
@@ -92,9 +95,9 @@ class Store:
     def document_info(self, session, oid):
         with self.lock:
             self.request_count += 1
-            delay = self.delay
+            delay = self.document_delays.get(int(oid), self.delay)
         if delay:
-            time.sleep(delay)
+            self.released.wait(delay)
         with self.lock:
             user, _, password = str(session).partition(":")
             account = self.users.get(user)
@@ -162,6 +165,7 @@ class OpenNebulaDouble:
         self.server.register_function(self.set_document, "test.set_document")
         self.server.register_function(self.remove_document, "test.remove_document")
         self.server.register_function(self.set_delay, "test.set_delay")
+        self.server.register_function(self.set_document_delay, "test.set_document_delay")
         self.server.register_function(self.set_raw_response, "test.set_raw_response")
         self.server.register_function(self.requests, "test.requests")
         self.port = self.server.server_address[1]
@@ -183,6 +187,14 @@ class OpenNebulaDouble:
             self.store.delay = float(seconds)
         return True
 
+    def set_document_delay(self, oid, seconds):
+        with self.store.lock:
+            if float(seconds) > 0:
+                self.store.document_delays[int(oid)] = float(seconds)
+            else:
+                self.store.document_delays.pop(int(oid), None)
+        return True
+
     def set_raw_response(self, text):
         self.store.raw_response = text
         return True
@@ -192,6 +204,7 @@ class OpenNebulaDouble:
             return self.store.request_count
 
     def stop(self):
+        self.store.released.set()
         self.server.shutdown()
         self.server.server_close()
 
