@@ -3,15 +3,18 @@
 // (--forward) or by running a command (--exec), e.g. scripts/executors/python_executor.py.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "broker/broker_address.hpp"
 #include "core/error.hpp"
+#include "runtime/exec_sandbox.hpp"
 #include "runtime/forward_executor.hpp"
 #include "runtime/process_executor.hpp"
 #include "runtime/runtime_worker.hpp"
@@ -56,6 +59,7 @@ class StopSignals {
 int main(int argc, char** argv) {
     CLI::App app{"ecf-runtime: a Serverless Runtime worker for one flavour queue"};
     std::string broker_url;
+    std::string broker_file;
     std::string flavour;
     int prefetch = 1;
     std::string forward_url;
@@ -64,9 +68,22 @@ int main(int argc, char** argv) {
     std::size_t max_output_bytes = 64 * 1024 * 1024;
     std::string log_level = "info";
     int heartbeat_seconds = 30;
-    app.add_option("--broker", broker_url,
-                   "RabbitMQ: amqp://user:pass@host:port/vhost, amqps://..., http://host:port")
-        ->required();
+    std::string exec_user;
+    std::vector<std::string> passed_environment;
+    std::size_t exec_memory_mb = 1024;
+    std::size_t exec_max_processes = 64;
+    std::size_t exec_max_file_mb = 64;
+    // The broker URL holds a password: from a private file or the environment, since every user
+    // can read a process's command line.
+    auto* broker_option =
+        app.add_option("--broker", broker_url,
+                       "RabbitMQ: amqp://user:pass@host:port/vhost, amqps://..., "
+                       "http://host:port (visible to every user: prefer --broker-file or "
+                       "ECF_RUNTIME_BROKER)")
+            ->envname("ECF_RUNTIME_BROKER");
+    auto* broker_file_option = app.add_option(
+        "--broker-file", broker_file, "a file (mode 0600) whose first line is the broker URL");
+    broker_option->excludes(broker_file_option);
     app.add_option("--flavour", flavour, "the flavour queue to consume")->required();
     app.add_option("--prefetch", prefetch, "unacknowledged deliveries at once")
         ->check(CLI::Range(1, 65535))
@@ -75,8 +92,22 @@ int main(int argc, char** argv) {
                                    "run by POSTing to URL/v1/faas/execute-sync (a real SR's API)");
     auto* exec = app.add_option("--exec", exec_command,
                                 "run COMMAND (by /bin/sh -c) per execution: payload JSON on "
-                                "stdin, ExecResponse JSON on stdout");
+                                "stdin, ExecResponse JSON on stdout")
+                     ->envname("ECF_RUNTIME_EXEC");
     forward->excludes(exec);
+    app.add_option("--exec-user", exec_user,
+                   "run each command as this user (default when root: nobody)");
+    app.add_option("--pass-env", passed_environment,
+                   "pass this variable of the worker's environment to the command (repeatable; "
+                   "by default it sees only PATH and LANG)");
+    app.add_option("--exec-memory-mb", exec_memory_mb, "address space of a command (0: no limit)")
+        ->capture_default_str();
+    app.add_option("--exec-max-processes", exec_max_processes,
+                   "processes of the command's user at once (0: no limit)")
+        ->capture_default_str();
+    app.add_option("--exec-max-file-mb", exec_max_file_mb,
+                   "largest file a command may write (0: no limit)")
+        ->capture_default_str();
     app.add_option("--exec-timeout", exec_timeout, "seconds one execution may take")
         ->check(CLI::Range(0.001, 86400.0))
         ->capture_default_str();
@@ -94,6 +125,9 @@ int main(int argc, char** argv) {
         if (forward_url.empty() && exec_command.empty()) {
             throw CLI::RequiredError("--forward or --exec");
         }
+        if (broker_url.empty() && broker_file.empty()) {
+            throw CLI::RequiredError("--broker, --broker-file or ECF_RUNTIME_BROKER");
+        }
     } catch (const CLI::ParseError& e) {
         const int status = app.exit(e);
         return status == 0 ? 0 : 2;
@@ -104,7 +138,11 @@ int main(int argc, char** argv) {
 
     ecf::runtime::RuntimeWorkerOptions options;
     try {
+        if (!broker_file.empty()) broker_url = ecf::runtime::read_broker_file(broker_file);
         options.broker = ecf::broker::BrokerAddress::parse(broker_url);
+    } catch (const ecf::Error& e) {
+        spdlog::critical("{}", e.what());
+        return 2;
     } catch (const std::invalid_argument& e) {
         spdlog::critical("--broker: {}", e.what());
         return 2;
@@ -120,9 +158,17 @@ int main(int argc, char** argv) {
             executor = std::make_unique<ecf::runtime::ForwardExecutor>(forward_url, time_limit,
                                                                        max_output_bytes);
         } else {
-            executor = std::make_unique<ecf::runtime::ProcessExecutor>(
-                exec_command, ecf::runtime::ProcessLimits{.time_limit = time_limit,
-                                                          .max_output_bytes = max_output_bytes});
+            constexpr std::size_t kMiB = 1024 * 1024;
+            ecf::runtime::ProcessLimits limits{.time_limit = time_limit,
+                                               .max_output_bytes = max_output_bytes};
+            limits.max_memory_bytes = exec_memory_mb * kMiB;
+            limits.max_processes = exec_max_processes;
+            limits.max_file_bytes = exec_max_file_mb * kMiB;
+            limits.environment = ecf::runtime::clean_environment(passed_environment);
+            // A worker that runs as root never runs a function as root.
+            if (exec_user.empty() && ::geteuid() == 0) exec_user = "nobody";
+            if (!exec_user.empty()) limits.user = ecf::runtime::lookup_user(exec_user);
+            executor = std::make_unique<ecf::runtime::ProcessExecutor>(exec_command, limits);
         }
     } catch (const ecf::Error& e) {
         spdlog::critical("{}", e.what());

@@ -1,21 +1,26 @@
 #include "runtime/process_run.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <utility>
 
 #include "core/error.hpp"
-
-extern char** environ;
 
 namespace ecf::runtime {
 namespace {
@@ -87,43 +92,124 @@ ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
     return written;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const Pipe& in, const Pipe& out,
-            const Pipe& err) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in.read_end.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out.write_end.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err.write_end.get(), STDERR_FILENO);
+// What the child does between fork and exec, prepared before the fork: after it, the child of
+// a multithreaded process may only make async-signal-safe calls (no allocation, no locks).
+struct ChildPlan {
+    std::vector<char*> args;
+    std::vector<char*> environment;
+    std::vector<std::pair<int, rlim_t>> limits;
+    std::optional<ProcessUser> user;
+};
 
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
+ChildPlan plan_child(const std::vector<std::string>& argv, const ProcessLimits& limits) {
+    ChildPlan plan;
+    for (const auto& arg : argv) plan.args.push_back(const_cast<char*>(arg.c_str()));
+    plan.args.push_back(nullptr);
+    for (const auto& entry : limits.environment) {
+        plan.environment.push_back(const_cast<char*>(entry.c_str()));
+    }
+    plan.environment.push_back(nullptr);
+    // CPU time: a function that spins is stopped by the kernel even if this process stalls.
+    const auto cpu_seconds = (limits.time_limit.count() + 999) / 1000 + 1;
+    plan.limits.emplace_back(RLIMIT_CPU, static_cast<rlim_t>(cpu_seconds));
+    plan.limits.emplace_back(RLIMIT_CORE, 0);
+    if (limits.max_memory_bytes > 0) plan.limits.emplace_back(RLIMIT_AS, limits.max_memory_bytes);
+    if (limits.max_processes > 0) plan.limits.emplace_back(RLIMIT_NPROC, limits.max_processes);
+    if (limits.max_file_bytes > 0) plan.limits.emplace_back(RLIMIT_FSIZE, limits.max_file_bytes);
+    plan.user = limits.user;
+    return plan;
+}
+
+// Steps of the child that can fail; the failing step and errno go back over a pipe.
+enum class ChildStep : int { Group, Descriptors, Limits, User, Exec };
+
+const char* describe(ChildStep step) {
+    switch (step) {
+        case ChildStep::Group:
+            return "cannot make its process group";
+        case ChildStep::Descriptors:
+            return "cannot set up its file descriptors";
+        case ChildStep::Limits:
+            return "cannot set its resource limits";
+        case ChildStep::User:
+            return "cannot switch to the configured user";
+        case ChildStep::Exec:
+            return "cannot execute it";
+    }
+    return "cannot start it";
+}
+
+[[noreturn]] void child_failed(int report, ChildStep step) noexcept {
+    const int message[2] = {static_cast<int>(step), errno};
+    [[maybe_unused]] const auto written = ::write(report, message, sizeof message);
+    ::_exit(127);
+}
+
+[[noreturn]] void run_child(const ChildPlan& plan, const Pipe& in, const Pipe& out, const Pipe& err,
+                            int report) noexcept {
     // A group of its own, so that a time limit kills the command and everything it started.
-    posix_spawnattr_setpgroup(&attributes, 0);
-    // The child starts with no signal blocked and the usual dispositions, whatever this
-    // process has set for itself.
+    if (::setpgid(0, 0) != 0) child_failed(report, ChildStep::Group);
+    // No signal blocked and the usual dispositions, whatever this process set for itself.
     sigset_t none;
     sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    sigset_t defaults;
-    sigemptyset(&defaults);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
     for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) {
-        sigaddset(&defaults, signal_number);
+        ::sigaction(signal_number, &default_action, nullptr);
     }
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(
-        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (::dup2(in.read_end.get(), STDIN_FILENO) < 0 ||
+        ::dup2(out.write_end.get(), STDOUT_FILENO) < 0 ||
+        ::dup2(err.write_end.get(), STDERR_FILENO) < 0) {
+        child_failed(report, ChildStep::Descriptors);
+    }
+    // Nothing of this process beyond the three pipes: not the broker's socket (a function could
+    // speak AMQP on it), not a file it has open. Close-on-exec rather than close, so the report
+    // pipe stays usable until the exec succeeds.
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        child_failed(report, ChildStep::Descriptors);
+    }
+    for (const auto& [resource, value] : plan.limits) {
+        const rlimit limit{value, value};
+        if (::setrlimit(resource, &limit) != 0) child_failed(report, ChildStep::Limits);
+    }
+    if (plan.user) {
+        if (::setgroups(0, nullptr) != 0 || ::setgid(plan.user->gid) != 0 ||
+            ::setuid(plan.user->uid) != 0 || ::getuid() != plan.user->uid) {
+            child_failed(report, ChildStep::User);
+        }
+        // The worker's folder may not be the function's to read.
+        if (::chdir("/") != 0) child_failed(report, ChildStep::User);
+    }
+    ::execve(plan.args[0], plan.args.data(), plan.environment.data());
+    child_failed(report, ChildStep::Exec);
+}
 
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
+pid_t spawn(const std::vector<std::string>& argv, const Pipe& in, const Pipe& out, const Pipe& err,
+            const ProcessLimits& limits) {
+    const ChildPlan plan = plan_child(argv, limits);
+    // Orphans of the run (a process that called setsid, then lost its parent) come back to this
+    // process instead of init, so that kill_leftovers() can find them.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    Pipe report = make_pipe();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw Error(ErrorKind::Internal, "cannot start " + argv[0] + ": " + std::strerror(errno));
+    }
+    if (pid == 0) run_child(plan, in, out, err, report.write_end.get());
 
-    pid_t pid = -1;
-    const int status = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    if (status != 0) {
-        throw Error(ErrorKind::Internal, "cannot start " + argv[0] + ": " + std::strerror(status));
+    report.write_end.reset();
+    int message[2] = {0, 0};
+    ssize_t n;
+    while ((n = ::read(report.read_end.get(), message, sizeof message)) < 0 && errno == EINTR) {
+    }
+    if (n == static_cast<ssize_t>(sizeof message)) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        throw Error(ErrorKind::Internal, "cannot start " + argv[0] + ": " +
+                                             describe(static_cast<ChildStep>(message[0])) + ": " +
+                                             std::strerror(message[1]));
     }
     return pid;
 }
@@ -136,6 +222,53 @@ int kill_group_and_reap(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return status;
+}
+
+// This process's children that belong to the run of `group`: still in its group (killed,
+// not yet reaped), or in another session (they left the group with setsid).
+std::vector<pid_t> leftover_children(pid_t group) {
+    std::vector<pid_t> children;
+    const pid_t self = ::getpid();
+    const pid_t own_session = ::getsid(0);
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) return children;
+    while (const dirent* entry = ::readdir(proc)) {
+        pid_t pid = 0;
+        const std::string_view name(entry->d_name);
+        const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+        if (ec != std::errc() || end != name.data() + name.size()) continue;
+        std::ifstream stat("/proc/" + std::string(name) + "/stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream fields(line.substr(close + 1));
+        char state = 0;
+        pid_t parent = 0, process_group = 0, session = 0;
+        if (!(fields >> state >> parent >> process_group >> session)) continue;
+        if (parent == self && (process_group == group || session != own_session)) {
+            children.push_back(pid);
+        }
+    }
+    ::closedir(proc);
+    return children;
+}
+
+// Kills and reaps every process the run left behind. Each round's kills hand their children
+// to this process (a subreaper), so the next round finds them; bounded, as RLIMIT_NPROC bounds
+// how many there can be.
+void kill_leftovers(pid_t group) {
+    constexpr int kRounds = 64;
+    for (int round = 0; round < kRounds; ++round) {
+        const auto children = leftover_children(group);
+        if (children.empty()) return;
+        for (const pid_t child : children) ::kill(child, SIGKILL);
+        for (const pid_t child : children) {
+            while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+            }
+        }
+    }
 }
 
 bool leader_has_ended(pid_t pid) {
@@ -155,7 +288,7 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, std::string_vie
     Pipe in = make_pipe();
     Pipe out = make_pipe();
     Pipe err = make_pipe();
-    const pid_t pid = spawn(argv, in, out, err);
+    const pid_t pid = spawn(argv, in, out, err, limits);
     in.read_end.reset();
     out.write_end.reset();
     err.write_end.reset();
@@ -176,6 +309,7 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, std::string_vie
     };
     const auto finish = [&](ProcessOutcome::Ending ending) {
         const int status = kill_group_and_reap(pid);
+        kill_leftovers(pid);
         if (outcome.diagnostics.size() > limits.max_diagnostic_bytes) {
             outcome.diagnostics.erase(0, outcome.diagnostics.size() - limits.max_diagnostic_bytes);
         }
@@ -209,6 +343,7 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, std::string_vie
         if (ready < 0) {
             if (errno == EINTR) continue;
             kill_group_and_reap(pid);
+            kill_leftovers(pid);
             throw Error(ErrorKind::Internal, std::string("poll failed: ") + std::strerror(errno));
         }
         for (nfds_t i = 0; i < count; ++i) {

@@ -4,6 +4,7 @@ exchange `results` as the ECF reads them, with real cloudpickled functions."""
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,6 +62,15 @@ class Worker:
                 self.process.wait(timeout=10)
         self.log.seek(0)
         return self.status, self.log.read().decode("utf-8", "replace")
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder the function can write to: a worker running as root runs it as nobody."""
+    path = tempfile.mkdtemp(prefix="ecf-runtime-shared-")
+    os.chmod(path, 0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -202,9 +212,9 @@ def test_an_execution_past_its_time_limit_is_answered(ecf, worker_factory):
 
 
 def test_sigterm_finishes_the_current_execution_and_leaves_the_rest_queued(
-        ecf, worker_factory, tmp_path):
+        ecf, worker_factory, shared_dir):
     worker = worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR)
-    started = str(tmp_path / "started")
+    started = os.path.join(shared_dir, "started")
 
     def first():
         import time as t
@@ -288,3 +298,114 @@ def test_reconnects_when_the_broker_comes_back():
             status, output = worker.stop()
         assert status == 0, output
         assert "connecting again" in output
+
+
+# --- the function's sandbox (issue 8, item 5) -----------------------------------------------
+
+class SandboxWorker(Worker):
+    """ecf-runtime given the broker URL in a private file (or, with mode None, only through its
+    environment), never on its command line."""
+
+    def __init__(self, rabbit_url, flavour, *args, mode=0o600, env=None):
+        self.broker_file = None
+        broker_args = []
+        if mode is not None:
+            self.broker_file = tempfile.NamedTemporaryFile("w", delete=False)
+            self.broker_file.write(rabbit_url + "\n")
+            self.broker_file.close()
+            os.chmod(self.broker_file.name, mode)
+            broker_args = ["--broker-file", self.broker_file.name]
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [ECF_RUNTIME, *broker_args, "--flavour", flavour, "--log-level", "debug", *args],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.status = None
+
+    def stop(self, timeout_s=30.0):
+        try:
+            return super().stop(timeout_s)
+        finally:
+            if self.broker_file is not None:
+                os.unlink(self.broker_file.name)
+
+
+def test_the_broker_url_is_read_from_a_private_file_never_the_command_line(ecf, rabbitmq):
+    worker = SandboxWorker(rabbitmq.url, ecf.flavour, "--exec", PYTHON_EXECUTOR)
+    try:
+        message = request(lambda: 5)
+        ecf.publish(message)
+        assert decode(ecf.result(message["request_id"])["message"]["res"]) == 5
+        with open("/proc/%d/cmdline" % worker.process.pid, "rb") as f:
+            command_line = f.read().decode("utf-8", "replace")
+        assert rabbitmq.url not in command_line
+        assert "@" not in command_line
+    finally:
+        status, output = worker.stop()
+    assert status == 0, output
+
+
+def test_a_broker_file_others_can_read_is_refused(ecf, rabbitmq):
+    worker = SandboxWorker(rabbitmq.url, ecf.flavour, "--exec", PYTHON_EXECUTOR,
+                                  mode=0o644)
+    try:
+        status = worker.process.wait(timeout=30)
+    finally:
+        _, output = worker.stop()
+    assert status == 2
+    assert "chmod 600" in output
+    assert rabbitmq.url not in output
+
+
+def test_a_function_sees_none_of_the_workers_environment(ecf, rabbitmq):
+    env = dict(os.environ, ECF_TEST_WORKER_SECRET="do-not-leak", ECF_RUNTIME_BROKER=rabbitmq.url)
+    worker = SandboxWorker(rabbitmq.url, ecf.flavour, "--exec", PYTHON_EXECUTOR, mode=None,
+                           env=env)
+    try:
+        def environment():
+            import os as inner_os
+            return dict(inner_os.environ)
+
+        message = request(environment)
+        ecf.publish(message)
+        seen = decode(ecf.result(message["request_id"])["message"]["res"])
+    finally:
+        worker.stop()
+    assert "ECF_TEST_WORKER_SECRET" not in seen
+    assert "ECF_RUNTIME_BROKER" not in seen
+    assert not any(rabbitmq.url in value for value in seen.values())
+    assert set(seen) <= {"PATH", "LANG", "LC_CTYPE", "PWD"}, seen
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_a_root_worker_runs_functions_as_nobody_under_limits(ecf, worker_factory):
+    worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR, "--exec-memory-mb", "512")
+
+    def identity():
+        import os as inner_os
+        import resource
+        return inner_os.getuid(), resource.getrlimit(resource.RLIMIT_AS)[0]
+
+    message = request(identity)
+    ecf.publish(message)
+    uid, memory = decode(ecf.result(message["request_id"])["message"]["res"])
+    assert uid == 65534
+    assert memory == 512 * 1024 * 1024
+
+
+def test_a_process_the_function_detached_with_setsid_does_not_outlive_it(ecf, worker_factory):
+    worker_factory(ecf.flavour, "--exec", PYTHON_EXECUTOR)
+
+    def escape():
+        import subprocess as inner_subprocess
+        child = inner_subprocess.Popen(["sleep", "300"], start_new_session=True,
+                                       stdin=inner_subprocess.DEVNULL,
+                                       stdout=inner_subprocess.DEVNULL,
+                                       stderr=inner_subprocess.DEVNULL)
+        return child.pid
+
+    message = request(escape)
+    ecf.publish(message)
+    escaped = decode(ecf.result(message["request_id"])["message"]["res"])
+    # The worker ends the run's leftovers before it publishes the result.
+    with pytest.raises(ProcessLookupError):
+        os.kill(escaped, 0)
