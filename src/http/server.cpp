@@ -16,6 +16,7 @@
 
 #include "http/error_response.hpp"
 #include "http/request_id.hpp"
+#include "observability/log_text.hpp"
 
 namespace ecf::http {
 
@@ -179,7 +180,8 @@ asio::awaitable<void> Server::accept_loop() {
                            try {
                                std::rethrow_exception(e);
                            } catch (const std::exception& failure) {
-                               logger_->error("connection failed: {}", failure.what());
+                               logger_->error("connection failed: {}",
+                                              observability::printable_utf8(failure.what()));
                            }
                        });
     }

@@ -419,6 +419,13 @@ TEST_F(ServerTest, SmallRoutesTakeTheSmallBodyLimit) {
     auto reply = send(beast_http::verb::post, "/v1/device_metrics", big, {{"token", "good"}});
     EXPECT_EQ(reply.status, 413u);
     EXPECT_EQ(reply.json(), json::parse(R"({"detail":"Request body too large"})"));
+    // A chunked body is held to the same limit.
+    std::string chunked =
+        "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\ntoken: good\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) chunked += "1f4\r\n" + std::string(500, ' ') + "\r\n";
+    chunked += "0\r\n\r\n";
+    EXPECT_EQ(raw_exchange(connect(), chunked).status, 413u);
     // Executions keep the large limit.
     auto execution = execute("?app_req_id=39&mode=sync", "[\"" + std::string(2000, 'a') + "\"]");
     EXPECT_EQ(execution.status, 200u);
