@@ -133,13 +133,9 @@ asio::awaitable<void> Server::drain(std::function<void()> drained) {
 }
 
 void Server::log_accept_failure(const boost::system::error_code& ec) {
-    ++accept_failures_unlogged_;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - accept_failure_logged_ < std::chrono::seconds(1)) return;
-    logger_->warn("accept failed {} times in the last second: {}", accept_failures_unlogged_,
-                  ec.message());
-    accept_failure_logged_ = now;
-    accept_failures_unlogged_ = 0;
+    if (auto failures = accept_failures_.count(std::chrono::steady_clock::now())) {
+        logger_->warn("accept failed {} times in the last second: {}", *failures, ec.message());
+    }
 }
 
 asio::awaitable<void> Server::accept_loop() {

@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "http/address_connections.hpp"
 #include "http/router.hpp"
+#include "observability/burst_counter.hpp"
 #include "observability/request_observer.hpp"
 
 namespace ecf::http {
@@ -89,8 +90,8 @@ class Server {
     std::shared_ptr<Gauges> gauges_ = std::make_shared<Gauges>();
     std::shared_ptr<AddressConnections> per_address_;
     // Accept failures (out of descriptors) come in bursts: one log line a second says how many.
-    std::chrono::steady_clock::time_point accept_failure_logged_{};
-    std::size_t accept_failures_unlogged_ = 0;
+    // Used on the acceptor's strand only.
+    observability::BurstCounter accept_failures_{std::chrono::seconds(1)};
     std::atomic<bool> stopping_{false};
 };
 
