@@ -1,10 +1,12 @@
 // `ecf serve [--config FILE]`: the composition root. It reads the configuration, builds every
 // part of the service from it, and runs the HTTP server until SIGINT or SIGTERM.
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
 #include <csignal>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -25,7 +27,9 @@
 #include "execution/execution_service.hpp"
 #include "execution/uuid4.hpp"
 #include "http/api_routes.hpp"
+#include "http/descriptor_limit.hpp"
 #include "http/docs_routes.hpp"
+#include "http/health_routes.hpp"
 #include "http/metrics_route.hpp"
 #include "http/server.hpp"
 #include "observability/access_log.hpp"
@@ -66,6 +70,8 @@ struct Backends {
     std::shared_ptr<auth::TokenAuthorizer> tokens;
     std::optional<standalone::StandaloneServices> standalone;
     std::string description;
+    // For /readyz: whether a root key is in force.
+    std::function<bool()> root_key_loaded = [] { return true; };
 };
 
 Backends make_cognit_backends(const config::Config& config, asio::io_context& io) {
@@ -87,6 +93,14 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     // The original refuses to start without the issuer's key; so do we.
     run_before_start(io, keys->load(), config.one_timeout + std::chrono::seconds(5));
     backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(keys);
+    backends.root_key_loaded = [keys] {
+        try {
+            keys->current();
+            return true;
+        } catch (const std::exception&) {
+            return false;
+        }
+    };
     backends.description = "opennebula " + config.one_xmlrpc_or_default();
     return backends;
 }
@@ -100,14 +114,16 @@ Backends make_standalone_backends(const config::Config& config, asio::io_context
     return backends;
 }
 
-http::ServerOptions server_options(const config::Config& config) {
+http::ServerOptions server_options(const config::Config& config, std::size_t descriptors) {
     http::ServerOptions options;
     options.host = config.host;
     options.port = config.port;
     options.max_body_bytes = config.max_body_bytes;
+    options.max_small_body_bytes = config.max_small_body_bytes;
     options.header_timeout = config.header_timeout;
     options.idle_timeout = config.idle_timeout;
-    options.max_connections = config.max_connections;
+    options.max_connections = http::connection_limit(config.max_connections, descriptors);
+    options.max_connections_per_address = config.max_connections_per_address;
     // An execution in flight may wait for its result up to execution_timeout.
     options.drain_timeout = config.execution_timeout + std::chrono::seconds(1);
     return options;
@@ -128,6 +144,11 @@ int serve(const std::string& config_path, bool path_given) {
     const config::Config& config = loaded.config;
     auto logger = observability::make_service_logger(config.log_level);
     for (const auto& warning : loaded.warnings) logger->warn("{}", warning);
+    const std::size_t descriptors = http::raise_descriptor_limit();
+    if (http::connection_limit(config.max_connections, descriptors) < config.max_connections) {
+        logger->warn("max_connections lowered to {}: {} file descriptors allowed",
+                     http::connection_limit(config.max_connections, descriptors), descriptors);
+    }
 
     broker::BrokerSettings broker_settings;
     try {
@@ -164,10 +185,15 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_api_routes(router, executions, *backends.tokens);
     if (backends.standalone) backends.standalone->add_routes(router);
     http::add_docs_routes(router, {"Edge Cluster Frontend", kVersion});
+    // Set on the first SIGINT/SIGTERM, before the drain: load balancers see /readyz fail at once.
+    auto draining = std::make_shared<std::atomic<bool>>(false);
+    http::add_health_routes(router,
+                            {backends.root_key_loaded, [&broker] { return broker.connected(); },
+                             [draining] { return draining->load(); }});
     auto metrics = std::make_shared<observability::ServiceMetrics>();
     http::add_metrics_route(router, metrics);
 
-    http::Server server(io, server_options(config), router,
+    http::Server server(io, server_options(config, descriptors), router,
                         {std::make_shared<observability::AccessLog>(logger), metrics}, logger);
     try {
         server.start();
@@ -183,6 +209,7 @@ int serve(const std::string& config_path, bool path_given) {
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         logger->info("stopping: draining requests in flight");
+        draining->store(true);
         server.shutdown([&io] { io.stop(); });
         signals.async_wait([&io](const boost::system::error_code& again, int) {
             if (!again) io.stop();

@@ -42,11 +42,16 @@ struct Config {
     std::size_t document_cache_entries = 10'000;
     // Least time between two reloads of the root key after a token failed to verify, seconds.
     std::chrono::milliseconds public_key_reload_interval{30'000};
-    // HTTP limits.
+    // HTTP limits. max_body_bytes: the body of an execution (and of a standalone function upload);
+    // max_small_body_bytes: the body of every other route.
     std::size_t max_body_bytes = 16 * 1024 * 1024;
+    std::size_t max_small_body_bytes = 64 * 1024;
     std::chrono::milliseconds header_timeout{10'000};
     std::chrono::milliseconds idle_timeout{60'000};
+    // Open connections at once; lowered at start to what the descriptor limit allows.
     std::size_t max_connections = 10'000;
+    // Open connections from one remote address at once.
+    std::size_t max_connections_per_address = 256;
     // Executions waiting for a result at once; beyond it new ones get 503.
     std::size_t max_waiting_executions = 10'000;
     // Standalone mode's data folder (SQLite documents, users, root key pair).

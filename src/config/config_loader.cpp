@@ -192,6 +192,12 @@ const std::vector<KeySetter>& key_setters() {
          [](Config& c, const V& v) {
              if (v) c.max_body_bytes = parse_unsigned("max_body_bytes", *v, 1, 1ull << 32);
          }},
+        {"max_small_body_bytes",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.max_small_body_bytes = parse_unsigned("max_small_body_bytes", *v, 1, 1ull << 32);
+             }
+         }},
         {"header_timeout",
          [](Config& c, const V& v) {
              if (v) c.header_timeout = parse_seconds("header_timeout", *v, false);
@@ -203,6 +209,13 @@ const std::vector<KeySetter>& key_setters() {
         {"max_connections",
          [](Config& c, const V& v) {
              if (v) c.max_connections = parse_unsigned("max_connections", *v, 1, 1'000'000);
+         }},
+        {"max_connections_per_address",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.max_connections_per_address =
+                     parse_unsigned("max_connections_per_address", *v, 1, 1'000'000);
+             }
          }},
         {"max_waiting_executions",
          [](Config& c, const V& v) {

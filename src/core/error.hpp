@@ -18,6 +18,7 @@ enum class ErrorKind {
     NotFound,           // 404: no such document, wrong document TYPE, unknown route
     MethodNotAllowed,   // 405
     PayloadTooLarge,    // 413
+    HeaderTooLarge,     // 431: a request header past the server's limit
     Unprocessable,      // 422: malformed id, query or body
     TooManyRequests,    // 429: a per-user or per-address limit; carries Retry-After
     Internal,           // 500: any other failure (OpenNebula's other errors included)

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <charconv>
 
+#include "http/bounded_json.hpp"
 #include "http/error_response.hpp"
 #include "http/validation_error.hpp"
 
@@ -41,19 +42,24 @@ std::optional<std::int64_t> integer_parameter(ValidationProblems& problems,
     return value;
 }
 
-// The request body as JSON, or a problem when it is missing or not JSON.
-std::optional<json::value> json_body(ValidationProblems& problems, const Request& request) {
-    if (request.body().empty()) {
+// The request body as JSON, or a problem when it is missing, not JSON, or past the route's
+// JSON limits.
+std::optional<json::value> json_body(ValidationProblems& problems, const RequestContext& context) {
+    const auto& text = context.request.body();
+    if (text.empty()) {
         problems.add_body("missing", "Field required", {}, nullptr);
         return std::nullopt;
     }
-    boost::system::error_code ec;
-    json::value body = json::parse(request.body(), ec);
-    if (ec) {
+    auto body = parse_bounded_json(text, context.json_limits);
+    if (!body.limit_exceeded.empty()) {
+        problems.add_body("json_limit", "JSON body has " + body.limit_exceeded, {}, nullptr);
+        return std::nullopt;
+    }
+    if (!body.ok) {
         problems.add_body("json_invalid", "JSON decode error", {0}, json::object{});
         return std::nullopt;
     }
-    return body;
+    return std::move(body.value);
 }
 
 std::string_view token_of(const Request& request) {
@@ -152,18 +158,19 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             } else {
                 call.mode = mode->second;
             }
-            if (auto body = json_body(problems, context.request)) {
+            if (auto body = json_body(problems, context)) {
                 if (!body->is_array()) {
                     problems.add_body("list_type", "Input should be a valid list", {}, *body);
                 } else {
                     const auto& items = body->as_array();
+                    // Counts every problem but builds at most a few (ValidationProblems).
                     for (std::size_t i = 0; i < items.size(); ++i) {
                         if (!items[i].is_string()) {
                             problems.add_body("string_type", "Input should be a valid string", {i},
                                               items[i]);
                         }
                     }
-                    call.params = items;
+                    call.params = std::move(body->as_array());
                 }
             }
             problems.throw_if_any();
@@ -175,13 +182,13 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             co_return json_response(static_cast<beast_http::status>(outcome.status), outcome.body,
                                     context.request);
         },
-        operation(kExecuteOperation));
+        operation(kExecuteOperation), large_payload_limits());
 
     router.add(
         beast_http::verb::post, "/v1/device_metrics",
         [&authorizer](RequestContext& context) -> asio::awaitable<Response> {
             ValidationProblems problems;
-            if (auto body = json_body(problems, context.request); body && !body->is_object()) {
+            if (auto body = json_body(problems, context); body && !body->is_object()) {
                 problems.add_body("dict_type", "Input should be a valid dictionary", {}, *body);
             }
             problems.throw_if_any();

@@ -24,6 +24,8 @@ beast_http::status status_of(ErrorKind kind) noexcept {
             return beast_http::status::method_not_allowed;
         case ErrorKind::PayloadTooLarge:
             return beast_http::status::payload_too_large;
+        case ErrorKind::HeaderTooLarge:
+            return beast_http::status::request_header_fields_too_large;
         case ErrorKind::Unprocessable:
             return beast_http::status::unprocessable_entity;
         case ErrorKind::TooManyRequests:

@@ -63,11 +63,11 @@ boost::json::object default_operation(const std::string& pattern,
 }  // namespace
 
 void Router::add(boost::beast::http::verb method, std::string pattern, Handler handler,
-                 boost::json::object openapi) {
+                 boost::json::object openapi, RouteLimits limits) {
     auto segments = split_path(pattern);
     if (openapi.empty()) openapi = default_operation(pattern, segments);
-    routes_.push_back(
-        {method, std::move(segments), std::move(handler), std::move(pattern), std::move(openapi)});
+    routes_.push_back({method, std::move(segments), std::move(handler), std::move(pattern),
+                       std::move(openapi), limits});
 }
 
 std::optional<Router::Match> Router::find(boost::beast::http::verb method,
@@ -79,6 +79,7 @@ std::optional<Router::Match> Router::find(boost::beast::http::verb method,
             Match match;
             if (matches(route.segments, segments, &match.path_params)) {
                 match.handler = &route.handler;
+                match.limits = route.limits;
                 return match;
             }
         } else if (!path_known && matches(route.segments, segments, nullptr)) {
@@ -87,6 +88,16 @@ std::optional<Router::Match> Router::find(boost::beast::http::verb method,
     }
     if (path_known) return Match{};
     return std::nullopt;
+}
+
+RouteLimits Router::limits_of(boost::beast::http::verb method, std::string_view path) const {
+    const auto segments = split_path(path);
+    for (const auto& route : routes_) {
+        if (route.method == method && matches(route.segments, segments, nullptr)) {
+            return route.limits;
+        }
+    }
+    return {};
 }
 
 boost::json::object Router::openapi_paths() const {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "http/route_limits.hpp"
+
 namespace ecf::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -20,7 +22,8 @@ struct RequestContext {
     std::string request_id;                          // also sent back as header X-Request-Id
     std::map<std::string, std::string> path_params;  // "{id}" in the pattern -> "42"
     std::map<std::string, std::string> query;        // decoded query parameters
-    std::string user;  // set by a handler once the caller is known: the access log prints it
+    std::string user;        // set by a handler once the caller is known: the access log prints it
+    JsonLimits json_limits;  // the route's: a handler parses its body within them
 };
 
 // A route handler. It returns a response, or throws ecf::Error (mapped to a status and a
@@ -34,16 +37,21 @@ class Router {
   public:
     // `openapi` is the route's OpenAPI 3.1 Operation Object (summary, parameters, requestBody,
     // responses); /openapi.json publishes it. Left empty, a minimal one is made from the pattern.
+    // `limits` bound what one request may make the route do (the body's size, its JSON).
     void add(boost::beast::http::verb method, std::string pattern, Handler handler,
-             boost::json::object openapi = {});
+             boost::json::object openapi = {}, RouteLimits limits = {});
 
     struct Match {
         const Handler* handler = nullptr;
         std::map<std::string, std::string> path_params;
+        RouteLimits limits;
     };
     // nullopt: no route has this path (404). A Match with a null handler: the path exists but
     // not for this method (405).
     std::optional<Match> find(boost::beast::http::verb method, std::string_view path) const;
+
+    // The limits of the route for method + path; the defaults (small body) when there is none.
+    RouteLimits limits_of(boost::beast::http::verb method, std::string_view path) const;
 
     // The OpenAPI "paths" object of every route added so far.
     boost::json::object openapi_paths() const;
@@ -55,6 +63,7 @@ class Router {
         Handler handler;
         std::string pattern;
         boost::json::object openapi;
+        RouteLimits limits;
     };
     std::vector<Route> routes_;
 };

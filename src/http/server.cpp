@@ -16,6 +16,7 @@
 
 #include "http/error_response.hpp"
 #include "http/request_id.hpp"
+#include "observability/log_text.hpp"
 
 namespace ecf::http {
 
@@ -44,13 +45,28 @@ class CountedScope {
     std::atomic<std::size_t>& count_;
 };
 
-// The response to a request that could not even be read: always closes the connection.
-Response bare_error(beast_http::status status, std::string_view detail) {
+// The response to a request that is refused before it reaches a route (it could not be read, or
+// its framing is refused): an error of the one vocabulary, and the connection closes after it.
+Response closing_error(const Error& error) {
     Request request{beast_http::verb::get, "/", 11};
     request.keep_alive(false);
-    auto response = json_response(status, boost::json::object{{"detail", detail}}, request);
+    auto response = error_response(error, request);
     response.keep_alive(false);
     return response;
+}
+
+// RFC 9112 §6.1: of the transfer codings only `chunked` is implemented; a request that names any
+// other (`gzip, chunked`) is answered 501, since its body cannot be read as it was meant.
+bool is_plain_chunked(std::string_view coding) {
+    auto space = [](char c) { return c == ' ' || c == '\t'; };
+    while (!coding.empty() && space(coding.front())) coding.remove_prefix(1);
+    while (!coding.empty() && space(coding.back())) coding.remove_suffix(1);
+    return beast::iequals(coding, "chunked");
+}
+
+// The path of a request target, for finding its route before the body is read.
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
 }
 
 tcp::endpoint resolve_listen_address(asio::io_context& io, const std::string& host,
@@ -73,7 +89,8 @@ Server::Server(asio::io_context& io, ServerOptions options, const Router& router
       router_(router),
       observers_(std::move(observers)),
       logger_(std::move(logger)),
-      acceptor_(asio::make_strand(io)) {}
+      acceptor_(asio::make_strand(io)),
+      per_address_(std::make_shared<AddressConnections>(options_.max_connections_per_address)) {}
 
 void Server::start() {
     const auto endpoint = resolve_listen_address(io_, options_.host, options_.port);
@@ -115,6 +132,12 @@ asio::awaitable<void> Server::drain(std::function<void()> drained) {
     drained();
 }
 
+void Server::log_accept_failure(const boost::system::error_code& ec) {
+    if (auto failures = accept_failures_.count(std::chrono::steady_clock::now())) {
+        logger_->warn("accept failed {} times in the last second: {}", *failures, ec.message());
+    }
+}
+
 asio::awaitable<void> Server::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
@@ -123,47 +146,67 @@ asio::awaitable<void> Server::accept_loop() {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec) {
             // Out of descriptors and the like: wait a little rather than spin.
-            logger_->warn("accept failed: {}", ec.message());
+            log_accept_failure(ec);
             asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
             co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
             continue;
         }
         auto executor = socket.get_executor();
         if (gauges_->connections.load() >= options_.max_connections) {
-            asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
-        } else {
-            asio::co_spawn(executor, session(std::move(socket)), [this](std::exception_ptr e) {
-                if (!e) return;
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& failure) {
-                    logger_->error("connection failed: {}", failure.what());
-                }
-            });
+            asio::co_spawn(
+                executor,
+                refuse(std::move(socket), Error(ErrorKind::Unavailable, "Too many connections")),
+                asio::detached);
+            continue;
         }
+        std::string peer;
+        if (auto remote = socket.remote_endpoint(ec); !ec) peer = remote.address().to_string();
+        auto lease = per_address_->try_acquire(peer);
+        if (!lease) {
+            asio::co_spawn(executor,
+                           refuse(std::move(socket), Error(ErrorKind::TooManyRequests,
+                                                           "Too many connections from this address",
+                                                           std::chrono::seconds(1))),
+                           asio::detached);
+            continue;
+        }
+        asio::co_spawn(executor, session(std::move(socket), std::move(peer), std::move(lease)),
+                       [this](std::exception_ptr e) {
+                           if (!e) return;
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& failure) {
+                               logger_->error("connection failed: {}",
+                                              observability::printable_utf8(failure.what()));
+                           }
+                       });
     }
 }
 
-asio::awaitable<void> Server::refuse(tcp::socket socket) {
+asio::awaitable<void> Server::refuse(tcp::socket socket, Error why) {
     CountedScope counted(gauges_, gauges_->connections);
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(options_.header_timeout);
-    auto response = bare_error(beast_http::status::service_unavailable, "Too many connections");
+    auto response = closing_error(why);
     boost::system::error_code ec;
     co_await beast_http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> Server::session(tcp::socket socket) {
+asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
+                                      [[maybe_unused]] AddressConnections::Lease lease) {
     CountedScope counted(gauges_, gauges_->connections);
     boost::system::error_code ec;
-    std::string peer;
-    if (auto remote = socket.remote_endpoint(ec); !ec) peer = remote.address().to_string();
     // Responses go out in one write; waiting for more to coalesce only adds latency.
     socket.set_option(tcp::no_delay(true), ec);
     beast::tcp_stream stream(std::move(socket));
-    beast::flat_buffer buffer;
+    // The buffer holds a header, or a chunk header, at a time (body bytes move on into the
+    // body): bounded, so that a chunk extension without end cannot grow it.
+    beast::flat_buffer buffer(options_.max_header_bytes + options_.max_chunk_extension_bytes +
+                              64 * 1024);
     bool first = true;
+    const std::size_t largest_body =
+        std::max(options_.max_body_bytes, options_.max_small_body_bytes);
 
     for (;;) {
         // Waiting for a request to begin is bounded by the idle time on a kept-alive
@@ -179,29 +222,49 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
 
         beast_http::request_parser<beast_http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-        parser.body_limit(options_.max_body_bytes);
+        parser.body_limit(largest_body);
+        bool extension_too_long = false;
+        auto on_chunk_header = [this, &extension_too_long](std::uint64_t,
+                                                           beast::string_view extensions,
+                                                           boost::system::error_code& chunk_ec) {
+            if (extensions.size() > options_.max_chunk_extension_bytes) {
+                extension_too_long = true;
+                chunk_ec = beast_http::error::bad_chunk_extension;
+            }
+        };
+        parser.on_chunk_header(on_chunk_header);
         stream.expires_after(options_.header_timeout);
         co_await beast_http::async_read_header(stream, buffer, parser,
                                                asio::redirect_error(use_awaitable, ec));
         CountedScope in_flight(gauges_, gauges_->requests_in_flight);
-        std::optional<Response> refusal;
+        std::optional<Error> refusal;
+        RouteLimits limits;
         if (ec == beast::error::timeout || ec == asio::error::eof ||
             ec == beast_http::error::end_of_stream || ec == asio::error::connection_reset) {
             break;
         } else if (ec == beast_http::error::body_limit) {
             // A Content-Length beyond the limit is refused before any body is read.
-            refusal = bare_error(beast_http::status::payload_too_large, "Request body too large");
-        } else if (ec == beast_http::error::header_limit) {
-            refusal = bare_error(beast_http::status::request_header_fields_too_large,
-                                 "Request header too large");
+            refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
+        } else if (ec == beast_http::error::header_limit ||
+                   ec == beast_http::error::buffer_overflow) {
+            refusal = Error(ErrorKind::HeaderTooLarge, "Request header too large");
         } else if (ec) {
-            refusal = bare_error(beast_http::status::bad_request, "Bad Request");
+            refusal = Error(ErrorKind::BadRequest, "Bad Request");
         } else {
             const auto& header = parser.get();
+            const auto coding = header[beast_http::field::transfer_encoding];
+            limits = router_.limits_of(header.method(), path_of(header.target()));
+            const std::size_t body_limit = limits.body == BodySize::Large
+                                               ? options_.max_body_bytes
+                                               : options_.max_small_body_bytes;
+            parser.body_limit(body_limit);
             const auto length = parser.content_length();
-            if (length && *length > options_.max_body_bytes) {
-                refusal =
-                    bare_error(beast_http::status::payload_too_large, "Request body too large");
+            if (header.count(beast_http::field::transfer_encoding) > 0 &&
+                !is_plain_chunked(coding)) {
+                refusal = Error(ErrorKind::NotImplemented,
+                                "Transfer-Encoding other than chunked is not implemented");
+            } else if (length && *length > body_limit) {
+                refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
             } else {
                 if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
                     beast_http::response<beast_http::empty_body> proceed{
@@ -213,13 +276,16 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 co_await beast_http::async_read(stream, buffer, parser,
                                                 asio::redirect_error(use_awaitable, ec));
                 if (ec == beast_http::error::body_limit) {
-                    refusal =
-                        bare_error(beast_http::status::payload_too_large, "Request body too large");
+                    refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
                 } else if (ec == beast::error::timeout || ec == asio::error::eof ||
                            ec == asio::error::connection_reset) {
                     break;
+                } else if (extension_too_long) {
+                    refusal = Error(ErrorKind::BadRequest, "Chunk extension too long");
+                } else if (ec == beast_http::error::buffer_overflow) {
+                    refusal = Error(ErrorKind::BadRequest, "Chunk header too long");
                 } else if (ec) {
-                    refusal = bare_error(beast_http::status::bad_request, "Bad Request");
+                    refusal = Error(ErrorKind::BadRequest, "Bad Request");
                 }
             }
         }
@@ -227,11 +293,11 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
         if (!refusal && stopping_.load()) {
             // A request that arrives on a kept-alive connection while draining: say so, rather
             // than drop the connection under it.
-            refusal = bare_error(beast_http::status::service_unavailable, "Shutting down");
+            refusal = Error(ErrorKind::Unavailable, "Shutting down");
         }
         Response response;
         if (refusal) {
-            response = std::move(*refusal);
+            response = closing_error(*refusal);
             response.set("X-Request-Id", make_request_id());
             const auto& header = parser.get();
             observe({.method = header.method_string(),
@@ -243,7 +309,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                      .peer = peer});
         } else {
             stream.expires_never();
-            response = co_await handle(parser.get(), peer);
+            response = co_await handle(parser.get(), peer, limits.json);
         }
         const bool keep_alive = response.keep_alive() && !stopping_.load();
         response.keep_alive(keep_alive);
@@ -254,15 +320,14 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<Response> Server::handle(const Request& request, const std::string& peer) {
+asio::awaitable<Response> Server::handle(const Request& request, const std::string& peer,
+                                         const JsonLimits& json_limits) {
     const auto started = std::chrono::steady_clock::now();
     const auto client_id = request["X-Request-Id"];
     RequestContext context{
-        request,
-        is_sane_request_id(client_id) ? std::string(client_id) : make_request_id(),
-        {},
-        {},
-        {}};
+        request, is_sane_request_id(client_id) ? std::string(client_id) : make_request_id(),
+        {},      {},
+        {},      json_limits};
     Response response;
     try {
         auto target = boost::urls::parse_origin_form(request.target());

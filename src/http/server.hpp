@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+#include "http/address_connections.hpp"
 #include "http/router.hpp"
+#include "observability/burst_counter.hpp"
 #include "observability/request_observer.hpp"
 
 namespace ecf::http {
@@ -21,13 +24,20 @@ namespace ecf::http {
 struct ServerOptions {
     std::string host = "0.0.0.0";
     std::uint16_t port = 1339;  // 0: any free port (see Server::local_endpoint)
+    // Largest body of the routes that carry payloads (RouteLimits BodySize::Large), and of every
+    // other route (BodySize::Small).
     std::size_t max_body_bytes = 16 * 1024 * 1024;
+    std::size_t max_small_body_bytes = 64 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
+    // Longest chunk extension (RFC 9112 §7.1.1) of one chunk of a chunked body.
+    std::size_t max_chunk_extension_bytes = 1024;
     // Longest time to read a request's header, and then its body, once its first byte came.
     std::chrono::milliseconds header_timeout{10'000};
     // Longest wait for the next request on a kept-alive connection.
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_connections = 10'000;
+    // Open connections from one remote address; beyond it a new one gets 429 and is closed.
+    std::size_t max_connections_per_address = 256;
     // On shutdown, longest wait for the requests in flight.
     std::chrono::milliseconds drain_timeout{30'000};
 };
@@ -50,12 +60,17 @@ class Server {
     void shutdown(std::function<void()> drained);
 
     std::size_t connections() const noexcept { return gauges_->connections.load(); }
+    // Whether shutdown() was called: /readyz answers 503 from then on.
+    bool draining() const noexcept { return stopping_.load(); }
 
   private:
     boost::asio::awaitable<void> accept_loop();
-    boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
-    boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
-    boost::asio::awaitable<Response> handle(const Request& request, const std::string& peer);
+    boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, std::string peer,
+                                         AddressConnections::Lease lease);
+    boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, Error why);
+    void log_accept_failure(const boost::system::error_code& ec);
+    boost::asio::awaitable<Response> handle(const Request& request, const std::string& peer,
+                                            const JsonLimits& json_limits);
     boost::asio::awaitable<void> drain(std::function<void()> drained);
 
     boost::asio::io_context& io_;
@@ -73,6 +88,10 @@ class Server {
         std::atomic<std::size_t> requests_in_flight{0};
     };
     std::shared_ptr<Gauges> gauges_ = std::make_shared<Gauges>();
+    std::shared_ptr<AddressConnections> per_address_;
+    // Accept failures (out of descriptors) come in bursts: one log line a second says how many.
+    // Used on the acceptor's strand only.
+    observability::BurstCounter accept_failures_{std::chrono::seconds(1)};
     std::atomic<bool> stopping_{false};
 };
 

@@ -2,32 +2,19 @@
 
 #include <string>
 
+#include "observability/log_text.hpp"
+
 namespace ecf::observability {
-namespace {
-
-// Request lines come from the network: keep the log one line per request whatever they hold.
-std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if (c < 0x20 || c == 0x7f) {
-            out += '?';
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out;
-}
-
-}  // namespace
 
 void AccessLog::record(const AccessRecord& record) const {
     if (!logger_->should_log(spdlog::level::info)) return;
     const double milliseconds = static_cast<double>(record.duration.count()) / 1000.0;
-    logger_->info("access {} \"{} {}\" {} {:.1f}ms id={} user={}", printable(record.peer),
-                  printable(record.method), printable(record.target), record.status, milliseconds,
-                  printable(record.request_id),
-                  record.user.empty() ? std::string("-") : printable(record.user));
+    // Everything here but the status came from the network or a token: escaped, and the query
+    // kept without its values.
+    logger_->info("access {} \"{} {}\" {} {:.1f}ms id={} user={}", printable_utf8(record.peer),
+                  printable_utf8(record.method), loggable_target(record.target), record.status,
+                  milliseconds, printable_utf8(record.request_id),
+                  record.user.empty() ? std::string("-") : printable_utf8(record.user));
 }
 
 }  // namespace ecf::observability

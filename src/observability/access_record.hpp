@@ -9,7 +9,7 @@ namespace ecf::observability {
 // password: the user name is the only thing taken from a token.
 struct AccessRecord {
     std::string_view method;
-    std::string_view target;  // path and query; the query of our routes holds no secret
+    std::string_view target;  // path and query as received; the access log drops query values
     unsigned status = 0;
     std::chrono::microseconds duration{0};
     std::string_view request_id;

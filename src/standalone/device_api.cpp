@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "http/bounded_json.hpp"
 
 namespace ecf::standalone {
 
@@ -41,11 +42,12 @@ http::Response empty_answer(beast_http::status status, const http::Request& requ
     throw Error(ErrorKind::Unprocessable, message);
 }
 
-json::value parse_body(const http::Request& request) {
-    boost::system::error_code ec;
-    auto body = json::parse(request.body(), ec);
-    if (ec) unprocessable("JSON decode error");
-    return body;
+// The body as JSON within the route's limits (a body past them is refused before it is built).
+json::value parse_body(const http::RequestContext& context) {
+    auto body = http::parse_bounded_json(context.request.body(), context.json_limits);
+    if (!body.limit_exceeded.empty()) unprocessable("JSON body has " + body.limit_exceeded);
+    if (!body.ok) unprocessable("JSON decode error");
+    return std::move(body.value);
 }
 
 std::int64_t parse_id(const http::RequestContext& context) {
@@ -187,10 +189,12 @@ void DeviceApi::add_routes(http::Router& router) {
     // Each handler is a plain lambda returning the member coroutine, so no coroutine frame
     // refers to a lambda's captures; the Router keeps `self` alive for the server's lifetime.
     auto route = [&](beast_http::verb verb, std::string pattern,
-                     Awaitable (DeviceApi::*member)(http::RequestContext&)) {
-        router.add(verb, std::move(pattern), [self, member](http::RequestContext& context) {
-            return ((*self).*member)(context);
-        });
+                     Awaitable (DeviceApi::*member)(http::RequestContext&),
+                     http::RouteLimits limits = {}) {
+        router.add(
+            verb, std::move(pattern),
+            [self, member](http::RequestContext& context) { return ((*self).*member)(context); },
+            {}, limits);
     };
     route(beast_http::verb::post, "/v1/authenticate", &DeviceApi::authenticate);
     route(beast_http::verb::get, "/v1/public_key", &DeviceApi::public_key);
@@ -200,7 +204,9 @@ void DeviceApi::add_routes(http::Router& router) {
     route(beast_http::verb::delete_, "/v1/app_requirements/{id}", &DeviceApi::delete_requirement);
     route(beast_http::verb::get, "/v1/app_requirements/{id}/ec_fe",
           &DeviceApi::edge_cluster_frontends);
-    route(beast_http::verb::post, "/v1/daas/upload", &DeviceApi::upload_function);
+    // A function's code travels in the body: the large body limit, as for executions.
+    route(beast_http::verb::post, "/v1/daas/upload", &DeviceApi::upload_function,
+          http::large_payload_limits());
 }
 
 boost::asio::awaitable<User> DeviceApi::caller(http::RequestContext& context) {
@@ -245,7 +251,7 @@ DeviceApi::Awaitable DeviceApi::public_key(http::RequestContext& context) {
 
 DeviceApi::Awaitable DeviceApi::create_requirement(http::RequestContext& context) {
     // As FastAPI does, the body is checked (422) before the token (400/401).
-    const auto values = requirement_template(parse_body(context.request));
+    const auto values = requirement_template(parse_body(context));
     const auto user = co_await caller(context);
     const auto id = store_->create({user.uid, user.name}, DocumentType::AppRequirement,
                                    "app_requirement", values);
@@ -260,7 +266,7 @@ DeviceApi::Awaitable DeviceApi::read_requirement(http::RequestContext& context) 
 }
 
 DeviceApi::Awaitable DeviceApi::update_requirement(http::RequestContext& context) {
-    const auto values = requirement_template(parse_body(context.request));
+    const auto values = requirement_template(parse_body(context));
     parse_id(context);
     const auto user = co_await caller(context);
     const auto document = requirement_of(user, context);
@@ -297,7 +303,7 @@ DeviceApi::Awaitable DeviceApi::edge_cluster_frontends(http::RequestContext& con
 }
 
 DeviceApi::Awaitable DeviceApi::upload_function(http::RequestContext& context) {
-    const auto values = function_template(parse_body(context.request));
+    const auto values = function_template(parse_body(context));
     const auto user = co_await caller(context);
     const std::string hash(values.at("FC_HASH").as_string());
     auto id = store_->find_function(user.name, hash);

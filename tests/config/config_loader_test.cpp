@@ -89,7 +89,20 @@ TEST(ConfigLoader, InvalidValuesAreRefusedNamingTheKey) {
     expect_refused("one_xmlrpc: not a url\n", "one_xmlrpc");
     expect_refused("cognit_frontend: ftp://x\n", "cognit_frontend");
     expect_refused("max_body_bytes: 0\n", "max_body_bytes");
+    expect_refused("max_small_body_bytes: 0\n", "max_small_body_bytes");
+    expect_refused("max_connections_per_address: 0\n", "max_connections_per_address");
     expect_refused("host: [a, b]\n", "host");
+}
+
+TEST(ConfigLoader, HttpLimitKeys) {
+    auto defaults = load_config_text("", no_environment).config;
+    EXPECT_EQ(defaults.max_small_body_bytes, 64u * 1024u);
+    EXPECT_EQ(defaults.max_connections_per_address, 256u);
+    auto set = load_config_text("max_small_body_bytes: 1000\nmax_connections_per_address: 8\n",
+                                no_environment)
+                   .config;
+    EXPECT_EQ(set.max_small_body_bytes, 1000u);
+    EXPECT_EQ(set.max_connections_per_address, 8u);
 }
 
 TEST(ConfigLoader, InvalidEnvironmentValueIsRefused) {

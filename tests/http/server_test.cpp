@@ -17,7 +17,9 @@
 #include "core/error.hpp"
 #include "http/api_routes.hpp"
 #include "http/docs_routes.hpp"
+#include "http/health_routes.hpp"
 #include "http/metrics_route.hpp"
+#include "http/validation_error.hpp"
 #include "observability/access_log.hpp"
 #include "observability/service_metrics.hpp"
 
@@ -369,6 +371,149 @@ TEST_F(ServerTest, ShutdownLetsRequestsInFlightFinish) {
     boost::system::error_code ec;
     socket.connect(endpoint, ec);
     EXPECT_TRUE(ec);
+}
+
+// Sends raw bytes on a new connection and reads one response.
+Reply raw_exchange(tcp::socket socket, const std::string& bytes) {
+    asio::write(socket, asio::buffer(bytes));
+    beast::flat_buffer buffer;
+    beast_http::response<beast_http::string_body> response;
+    beast_http::read(socket, buffer, response);
+    return {response.result_int(), response.body(), response.base()};
+}
+
+TEST_F(ServerTest, AMillionBadElementsGetASmall422) {
+    start();
+    std::string body = "[0";
+    for (int i = 1; i < 1'000'000; ++i) body += ",0";
+    body += "]";
+    auto reply = execute("?app_req_id=39&mode=sync", body, false);
+    EXPECT_EQ(reply.status, 422u);
+    EXPECT_LT(reply.body.size(), 4096u) << reply.body.substr(0, 200);
+    EXPECT_NE(reply.body.find("more than 10000 values"), std::string::npos) << reply.body;
+}
+
+TEST_F(ServerTest, ManyBadElementsWithinTheLimitsListAFewProblems) {
+    start();
+    std::string body = "[0";
+    for (int i = 1; i < 5'000; ++i) body += ",0";
+    body += "]";
+    auto reply = execute("?app_req_id=39&mode=sync", body, false);
+    EXPECT_EQ(reply.status, 422u);
+    EXPECT_EQ(reply.json().at("detail").as_array().size(), ValidationProblems::kMaxProblems);
+}
+
+TEST_F(ServerTest, JsonTooDeepIs422) {
+    start();
+    const std::string body = std::string(100, '[') + std::string(100, ']');
+    auto reply = send(beast_http::verb::post, "/v1/device_metrics", body, {{"token", "good"}});
+    EXPECT_EQ(reply.status, 422u);
+    EXPECT_NE(reply.body.find("nested deeper than 32"), std::string::npos) << reply.body;
+}
+
+TEST_F(ServerTest, SmallRoutesTakeTheSmallBodyLimit) {
+    ServerOptions options;
+    options.max_small_body_bytes = 1000;
+    start(options);
+    const std::string big = R"({"a":")" + std::string(2000, 'x') + R"("})";
+    auto reply = send(beast_http::verb::post, "/v1/device_metrics", big, {{"token", "good"}});
+    EXPECT_EQ(reply.status, 413u);
+    EXPECT_EQ(reply.json(), json::parse(R"({"detail":"Request body too large"})"));
+    // A chunked body is held to the same limit.
+    std::string chunked =
+        "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\ntoken: good\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) chunked += "1f4\r\n" + std::string(500, ' ') + "\r\n";
+    chunked += "0\r\n\r\n";
+    EXPECT_EQ(raw_exchange(connect(), chunked).status, 413u);
+    // Executions keep the large limit.
+    auto execution = execute("?app_req_id=39&mode=sync", "[\"" + std::string(2000, 'a') + "\"]");
+    EXPECT_EQ(execution.status, 200u);
+}
+
+TEST_F(ServerTest, TransferCodingsOtherThanChunkedAre501AndClose) {
+    start();
+    auto reply =
+        raw_exchange(connect(),
+                     "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\ntoken: good\r\n"
+                     "Transfer-Encoding: gzip, chunked\r\n\r\n9\r\n{\"cpu\":1}\r\n0\r\n\r\n");
+    EXPECT_EQ(reply.status, 501u);
+    EXPECT_EQ(reply.headers[beast_http::field::connection], "close");
+    EXPECT_TRUE(reply.json().at("detail").is_string());
+    // Plain chunked is read as before.
+    auto plain = raw_exchange(connect(),
+                              "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\ntoken: good\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n9\r\n{\"cpu\":1}\r\n0\r\n\r\n");
+    EXPECT_EQ(plain.status, 200u);
+}
+
+TEST_F(ServerTest, ALongChunkExtensionIs400) {
+    start();
+    auto reply = raw_exchange(connect(),
+                              "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\n"
+                              "token: good\r\nTransfer-Encoding: chunked\r\n\r\n9;a=" +
+                                  std::string(5000, 'b') + "\r\n{\"cpu\":1}\r\n0\r\n\r\n");
+    EXPECT_EQ(reply.status, 400u);
+    EXPECT_EQ(reply.headers[beast_http::field::connection], "close");
+}
+
+TEST_F(ServerTest, AHeaderOverTheLimitIs431) {
+    ServerOptions options;
+    options.max_header_bytes = 1024;
+    start(options);
+    auto reply = send(beast_http::verb::get, "/docs", "", {{"X-Big", std::string(4000, 'a')}});
+    EXPECT_EQ(reply.status, 431u);
+    EXPECT_EQ(reply.json(), json::parse(R"({"detail":"Request header too large"})"));
+}
+
+TEST_F(ServerTest, ConnectionsBeyondThePerAddressLimitGet429) {
+    ServerOptions options;
+    options.max_connections_per_address = 2;
+    start(options);
+    auto first = connect();
+    auto second = connect();
+    for (int i = 0; i < 100 && server->connections() < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    auto third = send(beast_http::verb::get, "/docs");
+    EXPECT_EQ(third.status, 429u);
+    EXPECT_EQ(third.headers[beast_http::field::retry_after], "1");
+    // Another address is served (all of 127.0.0.0/8 is loopback on Linux).
+    tcp::socket other(io);
+    other.open(tcp::v4());
+    other.bind({asio::ip::make_address("127.0.0.2"), 0});
+    other.connect(server->local_endpoint());
+    beast_http::request<beast_http::string_body> request{beast_http::verb::get, "/docs", 11};
+    EXPECT_EQ(exchange(other, request).status, 200u);
+    // A closed connection gives its place back.
+    first.close();
+    bool served = false;
+    for (int i = 0; i < 100 && !served; ++i) {
+        served = send(beast_http::verb::get, "/docs").status == 200u;
+        if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(served);
+}
+
+TEST_F(ServerTest, HealthAndReadiness) {
+    std::atomic<bool> broker_up{true};
+    std::atomic<bool> draining{false};
+    add_health_routes(router, {[] { return true; }, [&broker_up] { return broker_up.load(); },
+                               [&draining] { return draining.load(); }});
+    start();
+    auto health = send(beast_http::verb::get, "/healthz");
+    EXPECT_EQ(health.status, 200u);
+    EXPECT_EQ(health.json(), json::parse(R"({"status":"ok"})"));
+    EXPECT_EQ(send(beast_http::verb::get, "/readyz").status, 200u);
+    broker_up = false;
+    auto down = send(beast_http::verb::get, "/readyz");
+    EXPECT_EQ(down.status, 503u);
+    EXPECT_EQ(down.json(), json::parse(R"({"detail":"Not ready: broker not connected"})"));
+    broker_up = true;
+    draining = true;
+    EXPECT_EQ(send(beast_http::verb::get, "/readyz").json(),
+              json::parse(R"({"detail":"Not ready: draining"})"));
+    EXPECT_EQ(send(beast_http::verb::get, "/healthz").status, 200u);
 }
 
 }  // namespace

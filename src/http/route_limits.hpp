@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstddef>
+#include <limits>
+
+namespace ecf::http {
+
+// How much of a JSON body a route parses: the nesting depth, the number of values (every
+// scalar, array and object counts one), and the length of any one string or key in bytes.
+struct JsonLimits {
+    std::size_t max_depth = 32;
+    std::size_t max_values = 10'000;
+    std::size_t max_string_bytes = 64 * 1024;
+};
+
+// Which of the server's two body limits a route takes: most routes read small JSON documents;
+// the routes that carry a function's parameters or code take the configured max_body_bytes.
+enum class BodySize { Small, Large };
+
+// The work a route accepts from one request, fixed when the route is added. The server applies
+// the body limit before reading a byte of the body; handlers parse JSON within `json`.
+struct RouteLimits {
+    BodySize body = BodySize::Small;
+    JsonLimits json;
+};
+
+// For routes whose strings are opaque payloads (serialized parameters, function code): only the
+// body limit bounds them.
+inline RouteLimits large_payload_limits() {
+    RouteLimits limits;
+    limits.body = BodySize::Large;
+    limits.json.max_string_bytes = std::numeric_limits<std::size_t>::max();
+    return limits;
+}
+
+}  // namespace ecf::http
