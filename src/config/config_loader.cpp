@@ -276,8 +276,10 @@ LoadedConfig load_config_text(std::string_view yaml, const EnvironmentLookup& en
             const YAML::Node& value = entry.second;
             if (value.IsNull()) {
                 setter->set(loaded.config, std::nullopt);
+                loaded.given[key] = "";
             } else if (value.IsScalar()) {
                 setter->set(loaded.config, value.Scalar());
+                loaded.given[key] = value.Scalar();
             } else {
                 refuse(key, "must be a single value");
             }
@@ -286,6 +288,7 @@ LoadedConfig load_config_text(std::string_view yaml, const EnvironmentLookup& en
     for (const auto& setter : key_setters()) {
         if (auto value = environment(environment_name(setter.key))) {
             setter.set(loaded.config, *value);
+            loaded.given[std::string(setter.key)] = *value;
         }
     }
     return loaded;

@@ -107,7 +107,8 @@ ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
     : authorizer_(authorizer),
       documents_(documents),
       broker_(broker),
-      limits_(limits),
+      execution_timeout_(limits.execution_timeout),
+      queue_allowance_(limits.queue_allowance),
       request_ids_(std::move(request_ids)) {}
 
 // GCC 12 warns of a mismatched operator delete on these coroutines' frames, which asio allocates
@@ -130,6 +131,15 @@ asio::awaitable<std::tuple<Document, Document>> ExecutionService::fetch_both(
     if (function_error && !requirement_failed_first) std::rethrow_exception(function_error);
     if (requirement_error) std::rethrow_exception(requirement_error);
     co_return std::make_tuple(std::move(function), std::move(requirement));
+}
+
+void ExecutionService::set_limits(ExecutionLimits limits) {
+    execution_timeout_.store(limits.execution_timeout);
+    queue_allowance_.store(limits.queue_allowance);
+}
+
+ExecutionLimits ExecutionService::limits() const {
+    return {execution_timeout_.load(), queue_allowance_.load()};
 }
 
 // Runs `work` until `deadline`. When the deadline comes first, `work` is cancelled (every step
@@ -165,8 +175,9 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     // the runtime all spend from it, so a slow OpenNebula cannot hold a device longer than a
     // slow runtime could.
     const auto received = Clock::now();
+    const ExecutionLimits limits = this->limits();
     auto [function, requirement] = co_await before_deadline(authorize_and_fetch(call, caller),
-                                                            received + limits_.execution_timeout);
+                                                            received + limits.execution_timeout);
     require_type(function, DocumentType::Function);
     require_type(requirement, DocumentType::AppRequirement);
 
@@ -174,7 +185,7 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     request.flavour = flavour_of(requirement);
     request.request_id = request_ids_();
     request.body = request_message(request.request_id, call, function);
-    request.deadline = received + time_limit_for(requirement, limits_);
+    request.deadline = received + time_limit_for(requirement, limits);
     if (request.deadline <= Clock::now()) {
         // The requirement's own limit is already spent by the reads: do not queue work that
         // nobody will wait for.
