@@ -15,9 +15,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -67,6 +70,14 @@ class Mailbox {
     std::mutex mutex_;
     ResultChannel* channel_;
 };
+
+// 64 random bits in hex: probe routing keys and queue names that no one else uses.
+std::string random_hex() {
+    static thread_local std::mt19937_64 generator{std::random_device{}()};
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(generator()));
+    return text;
+}
 
 // Turns an SR's result message (contract §4) into an outcome.
 Outcome parse_result(const std::string& body) {
@@ -255,18 +266,8 @@ class AmqpExecutionBroker::State {
         c.open_channel(kPublishChannel);
         c.open_channel(kDeclareChannel);
 
-        per_request_bindings_ =
-            declare_results_exchange(c, kDeclareChannel, settings_.results_exchange,
-                                     settings_.unrouted_exchange) ==
-            ResultsRouting::PerRequestBindings;
-        if (per_request_bindings_ && !warned_fallback_) {
-            spdlog::warn(
-                "exchange '{}' exists without alternate-exchange '{}': falling back to one "
-                "binding per request (slower; delete the exchange while no ECF runs to use "
-                "the fast path)",
-                settings_.results_exchange, settings_.unrouted_exchange);
-            warned_fallback_ = true;
-        }
+        declare_results_exchange(c, kDeclareChannel, settings_.results_exchange,
+                                 settings_.unrouted_exchange);
         AmqpQueueOptions exclusive;
         exclusive.exclusive = true;
         exclusive.auto_delete = true;
@@ -282,6 +283,50 @@ class AmqpExecutionBroker::State {
         next_publish_tag_ = 1;
         unconfirmed_.clear();
         declared_flavours_.clear();
+        use_results_routing(probe_results_routing());
+    }
+
+    // Publishes a message to `results` under a routing key nobody binds and waits (at most
+    // probe_timeout) for it to come back through our fanout: it does only when a policy gives
+    // `results` that fanout as its alternate exchange. Events that come meanwhile are handled.
+    ResultsRouting probe_results_routing() {
+        probe_key_ = "ecf-probe-" + random_hex();
+        probe_arrived_ = false;
+        AmqpProperties properties;
+        properties.content_type = "application/json";
+        connection_->publish(kDeclareChannel, settings_.results_exchange, probe_key_,
+                             R"({"probe":true})", properties);
+        const auto until = Clock::now() + settings_.probe_timeout;
+        while (!probe_arrived_) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+            if (left.count() <= 0) break;
+            auto event = connection_->next_event(left);
+            if (event) std::visit([this](auto& e) { handle(e); }, *event);
+        }
+        probe_key_.clear();
+        return probe_arrived_ ? ResultsRouting::AlternateExchange
+                              : ResultsRouting::PerRequestBindings;
+    }
+
+    void use_results_routing(ResultsRouting routing) {
+        per_request_bindings_ = routing == ResultsRouting::PerRequestBindings;
+        if (settings_.on_results_routing) settings_.on_results_routing(routing);
+        if (logged_routing_ == routing) return;  // said once, until it changes
+        logged_routing_ = routing;
+        if (routing == ResultsRouting::AlternateExchange) {
+            spdlog::info(
+                "results: unrouted results of exchange '{}' reach this instance through '{}' "
+                "(alternate exchange set by a policy): no broker operation per request",
+                settings_.results_exchange, settings_.unrouted_exchange);
+        } else {
+            spdlog::warn(
+                "results: unrouted results of exchange '{}' do not reach this instance: one "
+                "binding per request (slower). To enable the fast path, run: {}",
+                settings_.results_exchange,
+                results_policy_command(settings_.address.vhost, settings_.results_exchange,
+                                       settings_.unrouted_exchange));
+        }
     }
 
     void serve() {
@@ -386,6 +431,10 @@ class AmqpExecutionBroker::State {
 
     void handle(AmqpDelivery& d) {
         if (d.channel != kResultsChannel) return;
+        if (!probe_key_.empty() && d.routing_key == probe_key_) {
+            probe_arrived_ = true;
+            return;
+        }
         // Results are routed by request id only (the routing key the SR published with).
         auto it = pending_.find(d.routing_key);
         if (it == pending_.end()) {
@@ -538,7 +587,9 @@ class AmqpExecutionBroker::State {
     std::multimap<Clock::time_point, std::string> by_deadline_;
     std::map<std::uint64_t, std::string> unconfirmed_;  // publish delivery tag -> request id
     std::uint64_t next_publish_tag_ = 1;
-    bool warned_fallback_ = false;
+    std::string probe_key_;  // while a probe waits for its message
+    bool probe_arrived_ = false;
+    std::optional<ResultsRouting> logged_routing_;
 };
 
 AmqpExecutionBroker::AmqpExecutionBroker(BrokerSettings settings)

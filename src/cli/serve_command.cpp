@@ -153,6 +153,10 @@ int serve(const std::string& config_path, bool path_given) {
         return kCannotStart;
     }
 
+    auto metrics = std::make_shared<observability::ServiceMetrics>();
+    broker_settings.on_results_routing = [metrics](broker::ResultsRouting routing) {
+        metrics->set_results_routing(routing == broker::ResultsRouting::PerRequestBindings);
+    };
     broker::AmqpExecutionBroker broker(broker_settings);
     if (!broker.start()) {
         logger->warn("broker {} unreachable; executions answer 503 until it is reached",
@@ -166,7 +170,6 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_api_routes(router, executions, *backends.tokens);
     if (backends.standalone) backends.standalone->add_routes(router);
     http::add_docs_routes(router, {"Edge Cluster Frontend", kVersion});
-    auto metrics = std::make_shared<observability::ServiceMetrics>();
     http::add_metrics_route(router, metrics);
 
     http::Server server(io, server_options(config), router,

@@ -1,7 +1,7 @@
 """The broker side of the ECF through the real `ecf` (contract §4): the properties of an
-execution request, duplicates, deadlines, an unreachable or restarting broker, a `results`
-exchange that pre-exists without our alternate exchange, and a flavour queue declared with other
-properties. Uses the fixtures of conftest.py; tests that need a broker of their own start a
+execution request, duplicates, deadlines, an unreachable or restarting broker, `results`
+declared plainly with and without the policy of the fast path, and a flavour queue declared with
+other properties. Uses the fixtures of conftest.py; tests that need a broker of their own start a
 private node through tests/harness/rabbitmq.py."""
 import json
 import time
@@ -101,25 +101,68 @@ def private_node():
         yield node
 
 
-def test_results_pre_existing_without_alternate_exchange_falls_back(private_node, opennebula,
-                                                                     cognit_frontend, issuer):
-    connection = pika.BlockingConnection(pika.URLParameters(private_node.url))
-    connection.channel().exchange_declare("results", exchange_type="direct")  # as the original
-    connection.close()
-    stack = _start_stack(private_node, opennebula, cognit_frontend, issuer)
+@pytest.fixture
+def node_without_policy():
+    """A node without the harness's policy on `results`: no fast path."""
+    with RabbitMQ(results_policy=False) as node:
+        yield node
+
+
+POLICY_COMMAND = ("rabbitmqctl set_policy --apply-to exchanges ecf-results '^results$' "
+                  "'{\"alternate-exchange\":\"results.unrouted\"}'")
+
+
+def declare_results_as_the_original(url):
+    """The original ECF's declaration of `results` (contract §4): refused if ours differs."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        connection.channel().exchange_declare("results", exchange_type="direct")
+    finally:
+        connection.close()
+
+
+def results_routing_metric(stack):
+    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
+    return {mode: line.rsplit(" ", 1)[1] for line in text.splitlines()
+            for mode in ("alternate_exchange", "per_request_bindings")
+            if line.startswith('ecf_broker_results_routing{mode="%s"}' % mode)}
+
+
+def run_executions(node, opennebula, cognit_frontend, issuer, count):
+    declare_results_as_the_original(node.url)
+    stack = _start_stack(node, opennebula, cognit_frontend, issuer)
     doubles = []
     try:
+        declare_results_as_the_original(node.url)
         flavour = fresh_flavour()
-        doubles = start_runtimes(private_node.url, flavour, consumers=2)
-        for i in range(10):
-            reply = one_execution(stack, flavour, params=["fb%d" % i])
+        doubles = start_runtimes(node.url, flavour, consumers=2)
+        for i in range(count):
+            reply = one_execution(stack, flavour, params=["r%d" % i])
             assert reply.status_code == 200, reply.text
-            assert json.loads(reply.json()["res"])["params"] == ["fb%d" % i]
-        assert "falling back to one binding per request" in stack.ecf.log()
+            assert json.loads(reply.json()["res"])["params"] == ["r%d" % i]
+        declare_results_as_the_original(node.url)
+        return stack.ecf.log(), results_routing_metric(stack)
     finally:
         for double in doubles:
             double.stop()
         stack.ecf.stop()
+
+
+def test_results_declared_plainly_with_the_policy_takes_the_fast_path(private_node, opennebula,
+                                                                      cognit_frontend, issuer):
+    log, metric = run_executions(private_node, opennebula, cognit_frontend, issuer, 10)
+    assert metric == {"alternate_exchange": "1", "per_request_bindings": "0"}
+    assert "no broker operation per request" in log
+    assert "set_policy" not in log
+
+
+def test_results_declared_plainly_without_the_policy_binds_each_request(node_without_policy,
+                                                                        opennebula,
+                                                                        cognit_frontend, issuer):
+    log, metric = run_executions(node_without_policy, opennebula, cognit_frontend, issuer, 10)
+    assert metric == {"alternate_exchange": "0", "per_request_bindings": "1"}
+    assert "one binding per request" in log
+    assert log.count(POLICY_COMMAND) == 1, log
 
 
 def test_the_ecf_reconnects_after_the_broker_restarts(private_node, opennebula, cognit_frontend,
