@@ -372,13 +372,25 @@ class AmqpExecutionBroker::State {
             batch.swap(submissions_);
             blocked = blocked_;
         }
-        for (auto& s : batch) {
+        for (auto it = batch.begin(); it != batch.end(); ++it) {
             if (blocked) {
-                deliver(s.mailbox,
+                deliver(it->mailbox,
                         ecf::Error(ErrorKind::Unavailable,
                                    "the message broker refuses publications (resource alarm)"));
-            } else {
-                publish(s);
+                continue;
+            }
+            try {
+                publish(*it);
+            } catch (...) {
+                // The connection failed under this batch (any error: a socket error is an
+                // AmqpError, not a channel's). What it has not published yet is in no other
+                // bookkeeping: answer it now, or its waiters would wait for their deadline.
+                for (auto rest = it; rest != batch.end(); ++rest) {
+                    deliver(rest->mailbox, ecf::Error(ErrorKind::Unavailable,
+                                                      "the connection to the message broker "
+                                                      "was lost"));
+                }
+                throw;
             }
         }
     }
@@ -630,10 +642,12 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
     if (!state_->try_reserve_waiting_slot()) {
         throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
     }
+    // Shared ownership: this frame may outlive the broker (destroyed with its io_context after
+    // a second SIGINT or a drain timeout), and must not touch freed state then.
     struct SlotRelease {
-        State& state;
-        ~SlotRelease() { state.release_waiting_slot(); }
-    } slot{*state_};
+        std::shared_ptr<State> state;
+        ~SlotRelease() { state->release_waiting_slot(); }
+    } slot{state_};
 
     auto executor = co_await asio::this_coro::executor;
     ResultChannel channel(executor, 1);

@@ -1,0 +1,119 @@
+"""A TCP proxy on 127.0.0.1 that a test controls, to break a connection at the socket level.
+
+    proxy = TcpProxy(target_port).start()   # proxy.port forwards to 127.0.0.1:target_port
+    proxy.cut(refuse=True)   # closes every forwarded connection (RST) and refuses new ones
+    proxy.restore()          # accepts and forwards again
+
+One thread accepts; each connection has one thread that copies both ways with select(). Every
+wait is bounded; stop() ends all of it.
+"""
+import select
+import socket
+import struct
+import threading
+
+
+class TcpProxy:
+    def __init__(self, target_port, target_host="127.0.0.1"):
+        self.target = (target_host, target_port)
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self._listener.settimeout(0.1)
+        self.port = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._pairs = []
+        self._refusing = False
+        self._stopping = False
+        self._threads = []
+        self.accepted = 0  # connections forwarded so far
+
+    def start(self):
+        thread = threading.Thread(target=self._accept_loop, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def _accept_loop(self):
+        while not self._stopping:
+            try:
+                client, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                refusing = self._refusing
+            if refusing:
+                _reset(client)
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=2.0)
+            except OSError:
+                _reset(client)
+                continue
+            pair = (client, upstream)
+            with self._lock:
+                self._pairs.append(pair)
+                self.accepted += 1
+            thread = threading.Thread(target=self._pump, args=(pair,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _pump(self, pair):
+        client, upstream = pair
+        peer = {client: upstream, upstream: client}
+        try:
+            while not self._stopping:
+                readable, _, _ = select.select([client, upstream], [], [], 0.1)
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    peer[sock].sendall(data)
+        except (OSError, ValueError):
+            return
+        finally:
+            with self._lock:
+                if pair in self._pairs:
+                    self._pairs.remove(pair)
+            _reset(client)
+            _reset(upstream)
+
+    def cut(self, refuse=True):
+        """Resets every forwarded connection; with refuse, new ones too until restore()."""
+        with self._lock:
+            self._refusing = refuse
+            pairs = list(self._pairs)
+            self._pairs.clear()
+        for client, upstream in pairs:
+            _reset(client)
+            _reset(upstream)
+
+    def restore(self):
+        with self._lock:
+            self._refusing = False
+
+    def connections(self):
+        with self._lock:
+            return len(self._pairs)
+
+    def stop(self):
+        self._stopping = True
+        self.cut(refuse=True)
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(timeout=2.0)
+
+
+def _reset(sock):
+    """Closes with RST (SO_LINGER 0), as a dead peer or a middlebox would."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
