@@ -21,7 +21,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <set>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -44,6 +43,8 @@ constexpr std::uint16_t kDeclareChannel = 3;  // flavour queues; a refusal close
 
 constexpr std::size_t kMaxEventsPerRound = 1024;
 constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
+// A flavour queue unused this long is no longer watched for consumers.
+constexpr std::chrono::minutes kForgetFlavourAfter{1};
 
 using Outcome = std::variant<ExecutionResult, ecf::Error>;
 using ResultChannel =
@@ -184,7 +185,14 @@ class AmqpExecutionBroker::State {
     struct Pending {
         std::shared_ptr<Mailbox> mailbox;
         std::multimap<Clock::time_point, std::string>::iterator by_deadline;
+        std::string flavour;
         bool bound = false;  // per-request binding made for it
+    };
+    // A flavour queue declared on this connection, with its consumer count as the broker last
+    // told it (queue.declare-ok: at the first declaration, then refreshed in the background).
+    struct FlavourQueue {
+        std::uint32_t consumers = 0;
+        Clock::time_point used;  // last publication to it
     };
 
     void wake() {
@@ -282,7 +290,8 @@ class AmqpExecutionBroker::State {
         c.confirm_select(kPublishChannel);
         next_publish_tag_ = 1;
         unconfirmed_.clear();
-        declared_flavours_.clear();
+        flavours_.clear();
+        next_refresh_ = Clock::now() + settings_.consumer_refresh;
         use_results_routing(probe_results_routing());
     }
 
@@ -333,6 +342,8 @@ class AmqpExecutionBroker::State {
         while (!stopping()) {
             publish_submissions();
             expire_pending();
+            check_queue_allowances();
+            refresh_consumer_counts();
             wait_for_input();
             for (std::size_t i = 0; i < kMaxEventsPerRound; ++i) {
                 auto event = connection_->next_event(std::chrono::milliseconds(0));
@@ -357,6 +368,12 @@ class AmqpExecutionBroker::State {
         if (!by_deadline_.empty()) {
             const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
                                    by_deadline_.begin()->first - Clock::now()) +
+                               std::chrono::milliseconds(1);
+            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
+        }
+        if (!allowance_checks_.empty()) {
+            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   allowance_checks_.begin()->first - Clock::now()) +
                                std::chrono::milliseconds(1);
             timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
         }
@@ -403,11 +420,13 @@ class AmqpExecutionBroker::State {
             deliver(s.mailbox, ecf::Error(ErrorKind::Internal, "duplicate request id"));
             return;
         }
-        if (!declared_flavours_.contains(r.flavour)) {
+        auto flavour = flavours_.find(r.flavour);
+        if (flavour == flavours_.end()) {
             try {
-                // Contract §4: default properties, exactly as the SRs declare it.
-                connection_->declare_queue(kDeclareChannel, r.flavour);
-                declared_flavours_.insert(r.flavour);
+                // Contract §4: default properties, exactly as the SRs declare it. The declare-ok
+                // tells how many consumers (SRs) the queue has.
+                const auto queue = connection_->declare_queue_state(kDeclareChannel, r.flavour);
+                flavour = flavours_.emplace(r.flavour, FlavourQueue{queue.consumers, now}).first;
             } catch (const AmqpChannelError& e) {
                 // Only the declaration channel is closed: the others go on.
                 connection_->open_channel(kDeclareChannel);
@@ -419,10 +438,16 @@ class AmqpExecutionBroker::State {
                 return;
             }
         }
+        flavour->second.used = now;
+        // No SR takes this flavour (as far as the last count tells): the request may wait in
+        // its queue for queue_allowance, no longer (see check_queue_allowances).
+        const bool no_consumer = settings_.queue_allowance && flavour->second.consumers == 0;
         auto by_deadline = by_deadline_.emplace(r.deadline, r.request_id);
         Pending& pending = pending_[r.request_id];
         pending.mailbox = s.mailbox;
         pending.by_deadline = by_deadline;
+        pending.flavour = r.flavour;
+        if (no_consumer) allowance_checks_.emplace(now + *settings_.queue_allowance, r.request_id);
         if (per_request_bindings_) {
             // Same channel as the publication, before it: the binding is in place before the
             // request can reach an SR. No-wait: no round trip.
@@ -433,8 +458,11 @@ class AmqpExecutionBroker::State {
         AmqpProperties properties;
         properties.content_type = "application/json";
         properties.correlation_id = r.request_id;
-        // RabbitMQ drops the request once it is stale, so no SR runs it for nobody.
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
+        // RabbitMQ drops the request once it is stale, so no SR runs it for nobody: at the
+        // deadline, or when the queue allowance of a flavour nobody consumes passes (then its
+        // waiter gets 503, and the request must not run later).
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
+        if (no_consumer) left = std::min(left, *settings_.queue_allowance);
         properties.expiration = std::to_string(std::max<std::int64_t>(1, left.count()));
         connection_->publish(kPublishChannel, "", r.flavour, r.body, properties,
                              /*mandatory=*/true);
@@ -480,7 +508,7 @@ class AmqpExecutionBroker::State {
         if (r.channel != kPublishChannel) return;
         // Unroutable: the flavour queue vanished (deleted by an operator?). Declare it again
         // next time.
-        declared_flavours_.erase(r.routing_key);
+        flavours_.erase(r.routing_key);
         fail(r.message.properties.correlation_id, ErrorKind::Unavailable,
              "no queue took the execution request for flavour '" + r.routing_key + "'");
     }
@@ -536,6 +564,55 @@ class AmqpExecutionBroker::State {
         }
     }
 
+    // Executions published while their flavour had no consumer: once queue_allowance has
+    // passed, their request has expired in the queue (per-message expiration); if there is
+    // still no consumer (by the background count), nobody ran it: 503 with Retry-After.
+    void check_queue_allowances() {
+        const auto now = Clock::now();
+        while (!allowance_checks_.empty() && allowance_checks_.begin()->first <= now) {
+            const std::string id = std::move(allowance_checks_.begin()->second);
+            allowance_checks_.erase(allowance_checks_.begin());
+            auto it = pending_.find(id);
+            if (it == pending_.end()) continue;
+            auto flavour = flavours_.find(it->second.flavour);
+            if (flavour != flavours_.end() && flavour->second.consumers > 0) continue;
+            const auto retry_after = std::max<std::chrono::seconds>(
+                std::chrono::seconds(1),
+                std::chrono::ceil<std::chrono::seconds>(*settings_.queue_allowance));
+            fail(id,
+                 ecf::Error(ErrorKind::Unavailable,
+                            "no serverless runtime consumes flavour '" + it->second.flavour + "'",
+                            retry_after));
+        }
+    }
+
+    // Every consumer_refresh, asks the broker again how many consumers each flavour queue in
+    // use has (a passive declaration: never re-creates a queue an operator deleted). Flavours
+    // not used for a while are forgotten; their next request declares them again.
+    void refresh_consumer_counts() {
+        const auto now = Clock::now();
+        if (now < next_refresh_) return;
+        next_refresh_ = now + settings_.consumer_refresh;
+        for (auto it = flavours_.begin(); it != flavours_.end();) {
+            if (now - it->second.used > kForgetFlavourAfter) {
+                it = flavours_.erase(it);
+                continue;
+            }
+            try {
+                AmqpQueueOptions passive;
+                passive.passive = true;
+                it->second.consumers =
+                    connection_->declare_queue_state(kDeclareChannel, it->first, passive).consumers;
+            } catch (const AmqpChannelError&) {
+                // Gone (404): no consumer. Kept, so that a publication to it is returned (503)
+                // and the flavour declared again then.
+                connection_->open_channel(kDeclareChannel);
+                it->second.consumers = 0;
+            }
+            ++it;
+        }
+    }
+
     // Forgets a pending execution (and its per-request binding).
     void finish(std::unordered_map<std::string, Pending>::iterator it) {
         if (it->second.bound && connection_) {
@@ -547,17 +624,21 @@ class AmqpExecutionBroker::State {
     }
 
     void fail(const std::string& request_id, ErrorKind kind, const std::string& message) {
+        fail(request_id, ecf::Error(kind, message));
+    }
+    void fail(const std::string& request_id, ecf::Error error) {
         auto it = pending_.find(request_id);
         if (it == pending_.end()) return;
         auto mailbox = it->second.mailbox;
         finish(it);
-        deliver(mailbox, ecf::Error(kind, message));
+        deliver(mailbox, std::move(error));
     }
 
     void fail_all(ErrorKind kind, const std::string& message) {
         for (auto& [id, pending] : pending_) deliver(pending.mailbox, ecf::Error(kind, message));
         pending_.clear();
         by_deadline_.clear();
+        allowance_checks_.clear();
         unconfirmed_.clear();
         std::deque<Submission> batch;
         {
@@ -594,7 +675,9 @@ class AmqpExecutionBroker::State {
     // The broker thread's own.
     std::unique_ptr<AmqpConnection> connection_;
     std::string results_queue_;
-    std::set<std::string> declared_flavours_;
+    std::unordered_map<std::string, FlavourQueue> flavours_;
+    Clock::time_point next_refresh_;
+    std::multimap<Clock::time_point, std::string> allowance_checks_;  // time -> request id
     std::unordered_map<std::string, Pending> pending_;
     std::multimap<Clock::time_point, std::string> by_deadline_;
     std::map<std::uint64_t, std::string> unconfirmed_;  // publish delivery tag -> request id

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/amqp_connection.hpp"
@@ -27,6 +28,12 @@ struct BrokerSettings {
     // Contract §4's exchange, and our own fanout that a policy may make its alternate exchange.
     std::string results_exchange = kResultsExchange;
     std::string unrouted_exchange = kUnroutedResultsExchange;
+    // An execution published while its flavour queue has no consumer gets 503 (with
+    // Retry-After) once this passes with still none, and its request expires in the queue then
+    // so that it never runs later (config queue_allowance). Unset: it waits for its deadline.
+    std::optional<std::chrono::milliseconds> queue_allowance;
+    // How often the consumer counts of the flavour queues in use are asked again.
+    std::chrono::milliseconds consumer_refresh{1'000};
     // How long the probe of the fast path waits for its message (see ResultsRouting).
     std::chrono::milliseconds probe_timeout{1'000};
     // Told the routing found by each probe (start-up, every reconnection), on the broker thread.

@@ -139,6 +139,7 @@ int serve(const std::string& config_path, bool path_given) {
         return kBadConfiguration;
     }
     broker_settings.max_waiting_executions = config.max_waiting_executions;
+    broker_settings.queue_allowance = config.queue_allowance;
 
     const unsigned threads =
         config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());

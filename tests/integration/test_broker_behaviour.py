@@ -79,6 +79,36 @@ def test_an_unreachable_broker_is_503_at_once(make_stack, unused_port):
     assert "detail" in reply.json()
 
 
+def messages_in(url, queue):
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def test_a_flavour_without_consumer_gets_503_with_retry_after_once_its_queue_allowance_passes(
+        make_stack, runtimes, rabbitmq):
+    stack = make_stack(env={"ECF_EXECUTION_TIMEOUT": "30", "ECF_QUEUE_ALLOWANCE": "1"})
+    flavour = fresh_flavour("Nobody")
+    started = time.monotonic()
+    reply = one_execution(stack, flavour, params=["never"])
+    elapsed = time.monotonic() - started
+    assert reply.status_code == 503, reply.text
+    assert flavour in reply.json()["detail"]
+    assert int(reply.headers["Retry-After"]) >= 1
+    assert 0.9 <= elapsed < 10
+    # The request expired in the queue: a runtime that comes now never runs it.
+    deadline = time.monotonic() + 10
+    while messages_in(rabbitmq.url, flavour) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert messages_in(rabbitmq.url, flavour) == 0
+    runtime, = runtimes(flavour)
+    reply = one_execution(stack, flavour, params=["later"])
+    assert reply.status_code == 200, reply.text
+    assert [r["body"]["payload"]["params"] for r in runtime.received] == [["later"]]
+
+
 def test_a_flavour_queue_with_other_properties_fails_only_its_requests(stack, runtimes, rabbitmq):
     bad = fresh_flavour("Durable")
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq.url))
