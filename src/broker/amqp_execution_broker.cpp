@@ -106,7 +106,9 @@ Outcome parse_result(const std::string& body) {
 // touch the submission queue (under its mutex) and the atomics.
 class AmqpExecutionBroker::State {
   public:
-    explicit State(BrokerSettings settings) : settings_(std::move(settings)) {
+    explicit State(BrokerSettings settings)
+        : settings_(std::move(settings)),
+          results_queue_(settings_.instance_name + ".results." + random_hex()) {
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wake_fd_ < 0) throw std::runtime_error("broker: eventfd failed");
     }
@@ -224,9 +226,11 @@ class AmqpExecutionBroker::State {
         auto backoff = settings_.reconnect_min;
         bool reported_down = false;
         while (!stopping()) {
+            bool served = false;
             try {
                 connect();
                 set_connected(true);
+                served = true;
                 first_attempt_finished();
                 if (reported_down) {
                     spdlog::info("message broker {}: connected again",
@@ -234,11 +238,11 @@ class AmqpExecutionBroker::State {
                 }
                 reported_down = false;
                 backoff = settings_.reconnect_min;
-                serve();
+                serve();  // returns only when stopping
             } catch (const std::exception& e) {
                 // Messages of AmqpError never hold the password.
                 if (!reported_down) {
-                    spdlog::error("message broker {}: {}; retrying in the background",
+                    spdlog::error("message broker {}: {}; reconnecting",
                                   settings_.address.redacted(), e.what());
                     reported_down = true;
                 } else {
@@ -248,19 +252,39 @@ class AmqpExecutionBroker::State {
             set_connected(false);
             set_blocked(false);
             first_attempt_finished();
-            // The exclusive result queue died with the connection: a result for a waiting
-            // execution can no longer reach us, so waiting until the deadline would only turn a
-            // certain loss into a slow one. Fail them now.
-            fail_all(ErrorKind::Unavailable,
-                     "the connection to the message broker was lost; the result may be lost");
-            if (connection_) connection_->close();
-            connection_.reset();
             if (stopping()) break;
+            drop_connection();
+            // A request not yet confirmed may or may not have reached its queue, and one not yet
+            // published never will: 503 now, never a slow 504.
+            fail_unconfirmed(
+                "the connection to the message broker was lost before the "
+                "execution request was confirmed");
+            fail_submissions(ErrorKind::Unavailable,
+                             "the connection to the message broker was lost");
+            // Confirmed executions wait for results in our queue, which outlives the connection
+            // (x-expires): reconnect at once and they still get them, even those published
+            // meanwhile. If that first attempt fails, they cannot be answered in time: 503.
+            if (served) continue;
+            fail_pending(ErrorKind::Unavailable,
+                         "the connection to the message broker was lost; the result may be lost");
             std::unique_lock lock(mutex_);
             backoff_cv_.wait_for(lock, backoff, [this] { return stopping_; });
             backoff = std::min(backoff * 2, settings_.reconnect_max);
         }
         fail_all(ErrorKind::Unavailable, "the service is shutting down");
+        if (connection_) {
+            // Our result queue is of no use to anyone once we stop (x-expires would remove it
+            // later anyway).
+            try {
+                connection_->delete_queue(kDeclareChannel, results_queue_);
+            } catch (const std::exception& e) {
+                spdlog::debug("result queue '{}' not deleted: {}", results_queue_, e.what());
+            }
+        }
+        drop_connection();
+    }
+
+    void drop_connection() {
         if (connection_) connection_->close();
         connection_.reset();
     }
@@ -276,14 +300,31 @@ class AmqpExecutionBroker::State {
 
         declare_results_exchange(c, kDeclareChannel, settings_.results_exchange,
                                  settings_.unrouted_exchange);
-        AmqpQueueOptions exclusive;
-        exclusive.exclusive = true;
-        exclusive.auto_delete = true;
+        // The result queue is this instance's own (a unique name, consumed exclusively) but not
+        // exclusive to one connection: it outlives a dropped connection for result_queue_expires
+        // (x-expires), so results published while we reconnect wait in it.
+        bool kept = false;
+        if (results_queue_declared_) {
+            try {
+                AmqpQueueOptions passive;
+                passive.passive = true;
+                c.declare_queue(kResultsChannel, results_queue_, passive);
+                kept = true;
+            } catch (const AmqpChannelError&) {
+                c.open_channel(kResultsChannel);  // 404: the broker lost it (restart, expiry)
+            }
+            if (!kept) {
+                fail_pending(ErrorKind::Unavailable,
+                             "the message broker lost the result queue; the result is lost");
+            }
+        }
+        AmqpQueueOptions own;
         // Every queue has a bound: results wait here only if this thread falls behind, and no
         // more can be useful than executions may wait.
-        exclusive.max_length =
-            static_cast<std::int64_t>(settings_.max_waiting_executions) * 2 + 1000;
-        results_queue_ = c.declare_queue(kResultsChannel, "", exclusive);
+        own.max_length = static_cast<std::int64_t>(settings_.max_waiting_executions) * 2 + 1000;
+        own.expires_ms = settings_.result_queue_expires.count();
+        c.declare_queue(kResultsChannel, results_queue_, own);
+        results_queue_declared_ = true;
         c.bind_queue(kResultsChannel, results_queue_, settings_.unrouted_exchange, "");
         // no_ack: results are transient anyway, and acks would double the broker's work.
         c.consume(kResultsChannel, results_queue_, /*no_ack=*/true, /*exclusive=*/true);
@@ -634,18 +675,34 @@ class AmqpExecutionBroker::State {
         deliver(mailbox, std::move(error));
     }
 
-    void fail_all(ErrorKind kind, const std::string& message) {
+    // The pending executions whose requests the broker has not confirmed yet.
+    void fail_unconfirmed(const std::string& message) {
+        for (auto& [tag, id] : unconfirmed_) fail(id, ErrorKind::Unavailable, message);
+        unconfirmed_.clear();
+    }
+
+    // Every pending execution (their per-request bindings, if any, die with the queue or are
+    // dropped by RabbitMQ with it; none is unbound here, the connection may be gone).
+    void fail_pending(ErrorKind kind, const std::string& message) {
         for (auto& [id, pending] : pending_) deliver(pending.mailbox, ecf::Error(kind, message));
         pending_.clear();
         by_deadline_.clear();
         allowance_checks_.clear();
         unconfirmed_.clear();
+    }
+
+    void fail_submissions(ErrorKind kind, const std::string& message) {
         std::deque<Submission> batch;
         {
             std::lock_guard lock(mutex_);
             batch.swap(submissions_);
         }
         for (auto& s : batch) deliver(s.mailbox, ecf::Error(kind, message));
+    }
+
+    void fail_all(ErrorKind kind, const std::string& message) {
+        fail_pending(kind, message);
+        fail_submissions(kind, message);
     }
 
     static void deliver(const std::shared_ptr<Mailbox>& mailbox, Outcome outcome) {
@@ -674,7 +731,8 @@ class AmqpExecutionBroker::State {
 
     // The broker thread's own.
     std::unique_ptr<AmqpConnection> connection_;
-    std::string results_queue_;
+    const std::string results_queue_;  // this instance's own, for its whole life
+    bool results_queue_declared_ = false;
     std::unordered_map<std::string, FlavourQueue> flavours_;
     Clock::time_point next_refresh_;
     std::multimap<Clock::time_point, std::string> allowance_checks_;  // time -> request id

@@ -28,6 +28,9 @@ struct BrokerSettings {
     // Contract §4's exchange, and our own fanout that a policy may make its alternate exchange.
     std::string results_exchange = kResultsExchange;
     std::string unrouted_exchange = kUnroutedResultsExchange;
+    // How long our result queue outlives a lost connection (x-expires): results published
+    // while we reconnect wait in it.
+    std::chrono::milliseconds result_queue_expires{60'000};
     // An execution published while its flavour queue has no consumer gets 503 (with
     // Retry-After) once this passes with still none, and its request expires in the queue then
     // so that it never runs later (config queue_allowance). Unset: it waits for its deadline.

@@ -2,7 +2,8 @@
 
     proxy = TcpProxy(target_port).start()   # proxy.port forwards to 127.0.0.1:target_port
     proxy.cut(refuse=True)   # closes every forwarded connection (RST) and refuses new ones
-    proxy.restore()          # accepts and forwards again
+    proxy.cut(hold=True)     # the same, but new connections are accepted and held, unforwarded
+    proxy.restore()          # forwards again (held connections too)
 
 One thread accepts; each connection has one thread that copies both ways with select(). Every
 wait is bounded; stop() ends all of it.
@@ -25,6 +26,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._pairs = []
         self._refusing = False
+        self._holding = False
+        self._held = []
         self._stopping = False
         self._threads = []
         self.accepted = 0  # connections forwarded so far
@@ -45,21 +48,27 @@ class TcpProxy:
                 return
             with self._lock:
                 refusing = self._refusing
+                if self._holding and not refusing:
+                    self._held.append(client)
+                    continue
             if refusing:
                 _reset(client)
                 continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=2.0)
-            except OSError:
-                _reset(client)
-                continue
-            pair = (client, upstream)
-            with self._lock:
-                self._pairs.append(pair)
-                self.accepted += 1
-            thread = threading.Thread(target=self._pump, args=(pair,), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._forward(client)
+
+    def _forward(self, client):
+        try:
+            upstream = socket.create_connection(self.target, timeout=2.0)
+        except OSError:
+            _reset(client)
+            return
+        pair = (client, upstream)
+        with self._lock:
+            self._pairs.append(pair)
+            self.accepted += 1
+        thread = threading.Thread(target=self._pump, args=(pair,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def _pump(self, pair):
         client, upstream = pair
@@ -81,10 +90,12 @@ class TcpProxy:
             _reset(client)
             _reset(upstream)
 
-    def cut(self, refuse=True):
-        """Resets every forwarded connection; with refuse, new ones too until restore()."""
+    def cut(self, refuse=True, hold=False):
+        """Resets every forwarded connection; with refuse, new ones too until restore(); with
+        hold, new ones wait unforwarded until restore()."""
         with self._lock:
-            self._refusing = refuse
+            self._refusing = refuse and not hold
+            self._holding = hold
             pairs = list(self._pairs)
             self._pairs.clear()
         for client, upstream in pairs:
@@ -94,6 +105,10 @@ class TcpProxy:
     def restore(self):
         with self._lock:
             self._refusing = False
+            self._holding = False
+            held, self._held = self._held, []
+        for client in held:
+            self._forward(client)
 
     def connections(self):
         with self._lock:
@@ -102,6 +117,10 @@ class TcpProxy:
     def stop(self):
         self._stopping = True
         self.cut(refuse=True)
+        with self._lock:
+            held, self._held = self._held, []
+        for client in held:
+            _reset(client)
         self._listener.close()
         for thread in self._threads:
             thread.join(timeout=2.0)

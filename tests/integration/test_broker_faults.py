@@ -1,6 +1,7 @@
-"""Broker failures seen through the real `ecf`: a connection killed at the socket level (through
-a TCP proxy the test controls, tests/doubles/tcp_proxy.py), and a stop by two SIGINTs while
-executions wait. Every wait is bounded."""
+"""Broker failures seen through the real `ecf`: a connection killed at the socket level, or cut
+and restored, through a TCP proxy the test controls (tests/doubles/tcp_proxy.py), and a stop by
+two SIGINTs while executions wait. Every wait is bounded."""
+import json
 import signal
 import threading
 import time
@@ -140,3 +141,51 @@ def test_two_sigints_with_executions_waiting_stop_cleanly(rabbitmq, opennebula, 
     finally:
         clients.join(10)
         stack.ecf.stop()
+
+
+def test_results_published_while_the_ecf_reconnects_reach_their_waiters(
+        rabbitmq, opennebula, cognit_frontend, issuer):
+    proxy = TcpProxy(rabbitmq.port).start()
+    stack = _start_stack(rabbitmq, opennebula, cognit_frontend, issuer,
+                         env={"ECF_EXECUTION_TIMEOUT": "30"},
+                         broker="http://127.0.0.1:%d" % proxy.port)
+    doubles = []
+    clients = Clients()
+    try:
+        flavour = fresh_flavour("Slow")
+        # Runtimes on RabbitMQ directly, each running one request for 1 s.
+        doubles = start_runtimes(rabbitmq.url, flavour, consumers=3, delay=1.0)
+        token = stack.token("alice")
+        function_id = stack.add_function("alice")
+        requirement = stack.add_requirement("alice", flavour)
+        replies = {}
+        lock = threading.Lock()
+
+        def one(i):
+            def call():
+                reply = execute(stack, function_id, requirement, token, params=["b%d" % i])
+                with lock:
+                    replies[i] = reply
+                return reply
+            return call
+        for i in range(3):
+            clients.run(1, one(i))
+        wait_until(lambda: sum(len(d.received) for d in doubles) == 3, 20,
+                   "3 requests running")
+        # The connection dies; the ECF's next one waits in the proxy while the runtimes publish
+        # their results, then goes through.
+        proxy.cut(hold=True)
+        wait_until(lambda: sum(d.answered for d in doubles) == 3, 20, "3 results published")
+        proxy.restore()
+        assert clients.join(20)
+        assert sorted(replies) == [0, 1, 2]
+        for i, reply in replies.items():
+            assert reply.status_code == 200, reply.text
+            assert json.loads(reply.json()["res"])["params"] == ["b%d" % i]
+        assert proxy.accepted >= 2  # it did reconnect
+    finally:
+        clients.join(10)
+        for double in doubles:
+            double.stop()
+        stack.ecf.stop()
+        proxy.stop()
