@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "broker/result_router.hpp"
 #include "broker/results_exchange.hpp"
 #include "core/error.hpp"
 
@@ -180,15 +181,10 @@ class AmqpExecutionBroker::State {
     std::size_t waiting() const { return waiting_.load(); }
 
   private:
+    using Router = ResultRouter<std::shared_ptr<Mailbox>>;
     struct Submission {
         ExecutionRequest request;
         std::shared_ptr<Mailbox> mailbox;
-    };
-    struct Pending {
-        std::shared_ptr<Mailbox> mailbox;
-        std::multimap<Clock::time_point, std::string>::iterator by_deadline;
-        std::string flavour;
-        bool bound = false;  // per-request binding made for it
     };
     // A flavour queue declared on this connection, with its consumer count as the broker last
     // told it (queue.declare-ok: at the first declaration, then refreshed in the background).
@@ -329,8 +325,8 @@ class AmqpExecutionBroker::State {
         // no_ack: results are transient anyway, and acks would double the broker's work.
         c.consume(kResultsChannel, results_queue_, /*no_ack=*/true, /*exclusive=*/true);
         c.confirm_select(kPublishChannel);
-        next_publish_tag_ = 1;
-        unconfirmed_.clear();
+        // Numbered anew on this channel (none is left: they were failed with the connection).
+        fail_unconfirmed("the execution request could not be confirmed");
         flavours_.clear();
         next_refresh_ = Clock::now() + settings_.consumer_refresh;
         use_results_routing(probe_results_routing());
@@ -406,16 +402,10 @@ class AmqpExecutionBroker::State {
         // At most 1 s so heartbeats are sent; with TLS, OpenSSL may hold decrypted bytes that
         // poll() cannot see, so look again soon.
         auto timeout = std::chrono::milliseconds(connection_->tls() ? 5 : 1000);
-        if (!by_deadline_.empty()) {
-            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   by_deadline_.begin()->first - Clock::now()) +
-                               std::chrono::milliseconds(1);
-            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
-        }
-        if (!allowance_checks_.empty()) {
-            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   allowance_checks_.begin()->first - Clock::now()) +
-                               std::chrono::milliseconds(1);
+        if (const auto due = router_.next_due()) {
+            const auto until =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()) +
+                std::chrono::milliseconds(1);
             timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
         }
         pollfd fds[2] = {{connection_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -457,7 +447,7 @@ class AmqpExecutionBroker::State {
         auto& r = s.request;
         const auto now = Clock::now();
         if (r.deadline <= now) return;  // its waiter has already timed out
-        if (pending_.contains(r.request_id)) {
+        if (router_.contains(r.request_id)) {
             deliver(s.mailbox, ecf::Error(ErrorKind::Internal, "duplicate request id"));
             return;
         }
@@ -483,18 +473,16 @@ class AmqpExecutionBroker::State {
         // No SR takes this flavour (as far as the last count tells): the request may wait in
         // its queue for queue_allowance, no longer (see check_queue_allowances).
         const bool no_consumer = settings_.queue_allowance && flavour->second.consumers == 0;
-        auto by_deadline = by_deadline_.emplace(r.deadline, r.request_id);
-        Pending& pending = pending_[r.request_id];
-        pending.mailbox = s.mailbox;
-        pending.by_deadline = by_deadline;
-        pending.flavour = r.flavour;
-        if (no_consumer) allowance_checks_.emplace(now + *settings_.queue_allowance, r.request_id);
-        if (per_request_bindings_) {
+        const bool bind = per_request_bindings_;
+        std::optional<Clock::time_point> allowance_check;
+        if (no_consumer) allowance_check = now + *settings_.queue_allowance;
+        router_.add(Router::Entry{r.request_id, s.mailbox, r.flavour, bind}, r.deadline,
+                    allowance_check);
+        if (bind) {
             // Same channel as the publication, before it: the binding is in place before the
             // request can reach an SR. No-wait: no round trip.
             connection_->bind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
                                     r.request_id, /*nowait=*/true);
-            pending.bound = true;
         }
         AmqpProperties properties;
         properties.content_type = "application/json";
@@ -507,7 +495,6 @@ class AmqpExecutionBroker::State {
         properties.expiration = std::to_string(std::max<std::int64_t>(1, left.count()));
         connection_->publish(kPublishChannel, "", r.flavour, r.body, properties,
                              /*mandatory=*/true);
-        unconfirmed_.emplace(next_publish_tag_++, r.request_id);
     }
 
     void handle(AmqpDelivery& d) {
@@ -517,32 +504,21 @@ class AmqpExecutionBroker::State {
             return;
         }
         // Results are routed by request id only (the routing key the SR published with).
-        auto it = pending_.find(d.routing_key);
-        if (it == pending_.end()) {
+        auto entry = router_.take(d.routing_key);
+        if (!entry) {
             spdlog::debug("result for request {} dropped: late, duplicate or not ours",
                           d.routing_key);
             return;
         }
-        auto mailbox = it->second.mailbox;
-        finish(it);
-        deliver(mailbox, parse_result(d.message.body));
+        answer(*entry, parse_result(d.message.body));
     }
 
     void handle(AmqpConfirm& c) {
         if (c.channel != kPublishChannel) return;
-        auto end = c.multiple ? unconfirmed_.upper_bound(c.delivery_tag)
-                              : unconfirmed_.find(c.delivery_tag);
-        auto begin = c.multiple ? unconfirmed_.begin() : end;
-        if (!c.multiple) {
-            if (end == unconfirmed_.end()) return;
-            ++end;
+        for (auto& entry : router_.confirm(c.delivery_tag, c.multiple, c.ack)) {
+            answer(entry, ecf::Error(ErrorKind::Unavailable,
+                                     "the message broker refused the execution request"));
         }
-        for (auto it = begin; it != end; ++it) {
-            if (!c.ack)
-                fail(it->second, ErrorKind::Unavailable,
-                     "the message broker refused the execution request");
-        }
-        unconfirmed_.erase(begin, end);
     }
 
     void handle(AmqpReturn& r) {
@@ -559,11 +535,7 @@ class AmqpExecutionBroker::State {
                      c.reply_text);
         if (c.channel == kPublishChannel) {
             // Publications not yet confirmed may or may not have been routed.
-            for (auto& [tag, id] : unconfirmed_) {
-                fail(id, ErrorKind::Unavailable, "the execution request could not be confirmed");
-            }
-            unconfirmed_.clear();
-            next_publish_tag_ = 1;
+            fail_unconfirmed("the execution request could not be confirmed");
             connection_->open_channel(kPublishChannel);
             connection_->confirm_select(kPublishChannel);
         } else if (c.channel == kDeclareChannel) {
@@ -592,16 +564,10 @@ class AmqpExecutionBroker::State {
     }
 
     void expire_pending() {
-        const auto now = Clock::now();
-        while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
-            auto it = pending_.find(by_deadline_.begin()->second);
-            if (it == pending_.end()) {
-                by_deadline_.erase(by_deadline_.begin());
-                continue;
-            }
-            // The waiter has given up on its own timer (Timeout); a late result will be dropped.
-            spdlog::debug("request {} passed its deadline", it->first);
-            finish(it);
+        // The waiters have given up on their own timers (Timeout); late results will be dropped.
+        for (auto& entry : router_.take_past_deadline(Clock::now())) {
+            spdlog::debug("request {} passed its deadline", entry.request_id);
+            unbind(entry);
         }
     }
 
@@ -609,21 +575,19 @@ class AmqpExecutionBroker::State {
     // passed, their request has expired in the queue (per-message expiration); if there is
     // still no consumer (by the background count), nobody ran it: 503 with Retry-After.
     void check_queue_allowances() {
-        const auto now = Clock::now();
-        while (!allowance_checks_.empty() && allowance_checks_.begin()->first <= now) {
-            const std::string id = std::move(allowance_checks_.begin()->second);
-            allowance_checks_.erase(allowance_checks_.begin());
-            auto it = pending_.find(id);
-            if (it == pending_.end()) continue;
-            auto flavour = flavours_.find(it->second.flavour);
-            if (flavour != flavours_.end() && flavour->second.consumers > 0) continue;
-            const auto retry_after = std::max<std::chrono::seconds>(
-                std::chrono::seconds(1),
-                std::chrono::ceil<std::chrono::seconds>(*settings_.queue_allowance));
-            fail(id,
-                 ecf::Error(ErrorKind::Unavailable,
-                            "no serverless runtime consumes flavour '" + it->second.flavour + "'",
-                            retry_after));
+        if (!settings_.queue_allowance) return;
+        const auto retry_after = std::max<std::chrono::seconds>(
+            std::chrono::seconds(1),
+            std::chrono::ceil<std::chrono::seconds>(*settings_.queue_allowance));
+        auto unconsumed = [this](const std::string& flavour) {
+            auto it = flavours_.find(flavour);
+            return it == flavours_.end() || it->second.consumers == 0;
+        };
+        for (auto& entry : router_.take_unconsumed(Clock::now(), unconsumed)) {
+            answer(entry,
+                   ecf::Error(ErrorKind::Unavailable,
+                              "no serverless runtime consumes flavour '" + entry.flavour + "'",
+                              retry_after));
         }
     }
 
@@ -654,41 +618,34 @@ class AmqpExecutionBroker::State {
         }
     }
 
-    // Forgets a pending execution (and its per-request binding).
-    void finish(std::unordered_map<std::string, Pending>::iterator it) {
-        if (it->second.bound && connection_) {
+    // Removes the per-request binding of an execution no longer waiting.
+    void unbind(const Router::Entry& entry) {
+        if (entry.bound && connection_) {
             connection_->unbind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
-                                      it->first, /*pipelined=*/true);
+                                      entry.request_id, /*pipelined=*/true);
         }
-        by_deadline_.erase(it->second.by_deadline);
-        pending_.erase(it);
+    }
+
+    void answer(const Router::Entry& entry, Outcome outcome) {
+        unbind(entry);
+        deliver(entry.waiter, std::move(outcome));
     }
 
     void fail(const std::string& request_id, ErrorKind kind, const std::string& message) {
-        fail(request_id, ecf::Error(kind, message));
-    }
-    void fail(const std::string& request_id, ecf::Error error) {
-        auto it = pending_.find(request_id);
-        if (it == pending_.end()) return;
-        auto mailbox = it->second.mailbox;
-        finish(it);
-        deliver(mailbox, std::move(error));
+        if (auto entry = router_.take(request_id)) answer(*entry, ecf::Error(kind, message));
     }
 
     // The pending executions whose requests the broker has not confirmed yet.
     void fail_unconfirmed(const std::string& message) {
-        for (auto& [tag, id] : unconfirmed_) fail(id, ErrorKind::Unavailable, message);
-        unconfirmed_.clear();
+        for (auto& entry : router_.take_unconfirmed()) {
+            answer(entry, ecf::Error(ErrorKind::Unavailable, message));
+        }
     }
 
-    // Every pending execution (their per-request bindings, if any, die with the queue or are
-    // dropped by RabbitMQ with it; none is unbound here, the connection may be gone).
+    // Every pending execution. None is unbound (the connection may be gone): their bindings go
+    // with the result queue, or stay harmless (a late result is dropped).
     void fail_pending(ErrorKind kind, const std::string& message) {
-        for (auto& [id, pending] : pending_) deliver(pending.mailbox, ecf::Error(kind, message));
-        pending_.clear();
-        by_deadline_.clear();
-        allowance_checks_.clear();
-        unconfirmed_.clear();
+        for (auto& entry : router_.take_all()) deliver(entry.waiter, ecf::Error(kind, message));
     }
 
     void fail_submissions(ErrorKind kind, const std::string& message) {
@@ -735,11 +692,7 @@ class AmqpExecutionBroker::State {
     bool results_queue_declared_ = false;
     std::unordered_map<std::string, FlavourQueue> flavours_;
     Clock::time_point next_refresh_;
-    std::multimap<Clock::time_point, std::string> allowance_checks_;  // time -> request id
-    std::unordered_map<std::string, Pending> pending_;
-    std::multimap<Clock::time_point, std::string> by_deadline_;
-    std::map<std::uint64_t, std::string> unconfirmed_;  // publish delivery tag -> request id
-    std::uint64_t next_publish_tag_ = 1;
+    Router router_;
     std::string probe_key_;  // while a probe waits for its message
     bool probe_arrived_ = false;
     std::optional<ResultsRouting> logged_routing_;
