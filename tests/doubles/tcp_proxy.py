@@ -4,6 +4,8 @@
     proxy.cut(refuse=True)   # closes every forwarded connection (RST) and refuses new ones
     proxy.cut(hold=True)     # the same, but new connections are accepted and held, unforwarded
     proxy.restore()          # forwards again (held connections too)
+    proxy.pause()            # connections stay open but nothing goes through (a stalled
+                             # network); proxy.stalled_bytes counts what the client sent since
 
 One thread accepts; each connection has one thread that copies both ways with select(). Every
 wait is bounded; stop() ends all of it.
@@ -28,6 +30,8 @@ class TcpProxy:
         self._refusing = False
         self._holding = False
         self._held = []
+        self._paused = False
+        self.stalled_bytes = 0
         self._stopping = False
         self._threads = []
         self.accepted = 0  # connections forwarded so far
@@ -80,7 +84,12 @@ class TcpProxy:
                     data = sock.recv(65536)
                     if not data:
                         return
-                    peer[sock].sendall(data)
+                    with self._lock:
+                        paused = self._paused
+                        if paused and sock is client:
+                            self.stalled_bytes += len(data)
+                    if not paused:
+                        peer[sock].sendall(data)
         except (OSError, ValueError):
             return
         finally:
@@ -90,12 +99,19 @@ class TcpProxy:
             _reset(client)
             _reset(upstream)
 
+    def pause(self):
+        """Drops (never forwards) what either side sends from now on, connections open."""
+        with self._lock:
+            self._paused = True
+            self.stalled_bytes = 0
+
     def cut(self, refuse=True, hold=False):
         """Resets every forwarded connection; with refuse, new ones too until restore(); with
         hold, new ones wait unforwarded until restore()."""
         with self._lock:
             self._refusing = refuse and not hold
             self._holding = hold
+            self._paused = False
             pairs = list(self._pairs)
             self._pairs.clear()
         for client, upstream in pairs:

@@ -115,6 +115,34 @@ def test_a_connection_killed_during_publishes_gives_every_waiting_execution_503_
         proxy.stop()
 
 
+def test_a_connection_killed_while_the_ecf_waits_on_the_broker_gives_503_at_once(
+        rabbitmq, opennebula, cognit_frontend, issuer):
+    # The first execution of a flavour declares its queue (a synchronous call) before its
+    # publication: the connection dies under it, and the execution must not be left behind.
+    proxy = TcpProxy(rabbitmq.port).start()
+    stack = _start_stack(rabbitmq, opennebula, cognit_frontend, issuer,
+                         env={"ECF_EXECUTION_TIMEOUT": "30", "ECF_QUEUE_ALLOWANCE": "30"},
+                         broker="http://127.0.0.1:%d" % proxy.port)
+    clients = Clients()
+    try:
+        token = stack.token("alice")
+        function_id = stack.add_function("alice")
+        requirement = stack.add_requirement("alice", fresh_flavour("New"))
+        proxy.pause()
+        clients.run(1, lambda: execute(stack, function_id, requirement, token))
+        wait_until(lambda: proxy.stalled_bytes > 0, 20, "the ECF's declaration sent")
+        cut_at = time.monotonic()
+        proxy.cut(refuse=True)
+        assert clients.join(10)
+        (_, finished, status), = clients.records
+        assert status == 503
+        assert finished - cut_at < 1.0
+    finally:
+        clients.join(10)
+        stack.ecf.stop()
+        proxy.stop()
+
+
 def test_two_sigints_with_executions_waiting_stop_cleanly(rabbitmq, opennebula, cognit_frontend,
                                                           issuer):
     # Under AddressSanitizer (build-asan) a waiter that touched the freed broker state when
