@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "broker/broker_session.hpp"
 #include "broker/result_router.hpp"
 #include "broker/results_exchange.hpp"
 #include "core/error.hpp"
@@ -35,12 +36,6 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Channels of the one connection. Results are consumed on their own channel so that nothing
-// that goes wrong with a publication or a declaration can stop the flow of results.
-constexpr std::uint16_t kResultsChannel = 1;
-constexpr std::uint16_t kPublishChannel = 2;  // confirm mode; per-request binds go here too
-constexpr std::uint16_t kDeclareChannel = 3;  // flavour queues; a refusal closes only this one
 
 constexpr std::size_t kMaxEventsPerRound = 1024;
 constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
@@ -268,91 +263,30 @@ class AmqpExecutionBroker::State {
             backoff = std::min(backoff * 2, settings_.reconnect_max);
         }
         fail_all(ErrorKind::Unavailable, "the service is shutting down");
-        if (connection_) {
-            // Our result queue is of no use to anyone once we stop (x-expires would remove it
-            // later anyway).
-            try {
-                connection_->delete_queue(kDeclareChannel, results_queue_);
-            } catch (const std::exception& e) {
-                spdlog::debug("result queue '{}' not deleted: {}", results_queue_, e.what());
-            }
-        }
+        if (session_) session_->delete_result_queue();
         drop_connection();
     }
 
     void drop_connection() {
-        if (connection_) connection_->close();
-        connection_.reset();
+        connection_ = nullptr;
+        session_.reset();  // closes it
     }
 
     void connect() {
-        auto options = settings_.connection;
-        options.connection_name = settings_.instance_name;
-        connection_ = std::make_unique<AmqpConnection>(settings_.address, options);
-        auto& c = *connection_;
-        c.open_channel(kResultsChannel);
-        c.open_channel(kPublishChannel);
-        c.open_channel(kDeclareChannel);
-
-        declare_results_exchange(c, kDeclareChannel, settings_.results_exchange,
-                                 settings_.unrouted_exchange);
-        // The result queue is this instance's own (a unique name, consumed exclusively) but not
-        // exclusive to one connection: it outlives a dropped connection for result_queue_expires
-        // (x-expires), so results published while we reconnect wait in it.
-        bool kept = false;
-        if (results_queue_declared_) {
-            try {
-                AmqpQueueOptions passive;
-                passive.passive = true;
-                c.declare_queue(kResultsChannel, results_queue_, passive);
-                kept = true;
-            } catch (const AmqpChannelError&) {
-                c.open_channel(kResultsChannel);  // 404: the broker lost it (restart, expiry)
-            }
-            if (!kept) {
-                fail_pending(ErrorKind::Unavailable,
-                             "the message broker lost the result queue; the result is lost");
-            }
+        session_ =
+            std::make_unique<BrokerSession>(settings_, results_queue_, results_queue_declared_);
+        connection_ = &session_->connection();
+        if (results_queue_declared_ && !session_->result_queue_kept()) {
+            fail_pending(ErrorKind::Unavailable,
+                         "the message broker lost the result queue; the result is lost");
         }
-        AmqpQueueOptions own;
-        // Every queue has a bound: results wait here only if this thread falls behind, and no
-        // more can be useful than executions may wait.
-        own.max_length = static_cast<std::int64_t>(settings_.max_waiting_executions) * 2 + 1000;
-        own.expires_ms = settings_.result_queue_expires.count();
-        c.declare_queue(kResultsChannel, results_queue_, own);
         results_queue_declared_ = true;
-        c.bind_queue(kResultsChannel, results_queue_, settings_.unrouted_exchange, "");
-        // no_ack: results are transient anyway, and acks would double the broker's work.
-        c.consume(kResultsChannel, results_queue_, /*no_ack=*/true, /*exclusive=*/true);
-        c.confirm_select(kPublishChannel);
         // Numbered anew on this channel (none is left: they were failed with the connection).
         fail_unconfirmed("the execution request could not be confirmed");
         flavours_.clear();
         next_refresh_ = Clock::now() + settings_.consumer_refresh;
-        use_results_routing(probe_results_routing());
-    }
-
-    // Publishes a message to `results` under a routing key nobody binds and waits (at most
-    // probe_timeout) for it to come back through our fanout: it does only when a policy gives
-    // `results` that fanout as its alternate exchange. Events that come meanwhile are handled.
-    ResultsRouting probe_results_routing() {
-        probe_key_ = "ecf-probe-" + random_hex();
-        probe_arrived_ = false;
-        AmqpProperties properties;
-        properties.content_type = "application/json";
-        connection_->publish(kDeclareChannel, settings_.results_exchange, probe_key_,
-                             R"({"probe":true})", properties);
-        const auto until = Clock::now() + settings_.probe_timeout;
-        while (!probe_arrived_) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-            if (left.count() <= 0) break;
-            auto event = connection_->next_event(left);
-            if (event) std::visit([this](auto& e) { handle(e); }, *event);
-        }
-        probe_key_.clear();
-        return probe_arrived_ ? ResultsRouting::AlternateExchange
-                              : ResultsRouting::PerRequestBindings;
+        use_results_routing(session_->probe_results_routing(
+            [this](AmqpEvent& event) { std::visit([this](auto& e) { handle(e); }, event); }));
     }
 
     void use_results_routing(ResultsRouting routing) {
@@ -499,10 +433,6 @@ class AmqpExecutionBroker::State {
 
     void handle(AmqpDelivery& d) {
         if (d.channel != kResultsChannel) return;
-        if (!probe_key_.empty() && d.routing_key == probe_key_) {
-            probe_arrived_ = true;
-            return;
-        }
         // Results are routed by request id only (the routing key the SR published with).
         auto entry = router_.take(d.routing_key);
         if (!entry) {
@@ -687,14 +617,13 @@ class AmqpExecutionBroker::State {
     std::thread thread_;
 
     // The broker thread's own.
-    std::unique_ptr<AmqpConnection> connection_;
-    const std::string results_queue_;  // this instance's own, for its whole life
+    std::unique_ptr<BrokerSession> session_;
+    AmqpConnection* connection_ = nullptr;  // the session's
+    const std::string results_queue_;       // this instance's own, for its whole life
     bool results_queue_declared_ = false;
     std::unordered_map<std::string, FlavourQueue> flavours_;
     Clock::time_point next_refresh_;
     Router router_;
-    std::string probe_key_;  // while a probe waits for its message
-    bool probe_arrived_ = false;
     std::optional<ResultsRouting> logged_routing_;
 };
 
