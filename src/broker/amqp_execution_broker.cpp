@@ -15,17 +15,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_map>
 #include <variant>
 
 #include "broker/broker_session.hpp"
+#include "broker/random_name.hpp"
 #include "broker/result_router.hpp"
 #include "broker/results_exchange.hpp"
 #include "core/error.hpp"
@@ -68,14 +67,6 @@ class Mailbox {
     ResultChannel* channel_;
 };
 
-// 64 random bits in hex: probe routing keys and queue names that no one else uses.
-std::string random_hex() {
-    static thread_local std::mt19937_64 generator{std::random_device{}()};
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(generator()));
-    return text;
-}
-
 // Turns an SR's result message (contract §4) into an outcome.
 Outcome parse_result(const std::string& body) {
     boost::system::error_code ec;
@@ -104,7 +95,7 @@ class AmqpExecutionBroker::State {
   public:
     explicit State(BrokerSettings settings)
         : settings_(std::move(settings)),
-          results_queue_(settings_.instance_name + ".results." + random_hex()) {
+          results_queue_(settings_.instance_name + ".results." + random_hex64()) {
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wake_fd_ < 0) throw std::runtime_error("broker: eventfd failed");
     }

@@ -3,24 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <cstdio>
-#include <random>
+
+#include "broker/random_name.hpp"
 
 namespace ecf::broker {
 
-namespace {
-
 using Clock = std::chrono::steady_clock;
-
-// 64 random bits in hex: probe routing keys no one else uses.
-std::string random_hex() {
-    static thread_local std::mt19937_64 generator{std::random_device{}()};
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(generator()));
-    return text;
-}
-
-}  // namespace
 
 BrokerSession::BrokerSession(const BrokerSettings& settings, const std::string& result_queue,
                              bool declared_before)
@@ -64,7 +52,7 @@ BrokerSession::~BrokerSession() {
 }
 
 ResultsRouting BrokerSession::probe_results_routing(const std::function<void(AmqpEvent&)>& handle) {
-    const std::string key = "ecf-probe-" + random_hex();
+    const std::string key = "ecf-probe-" + random_hex64();
     AmqpProperties properties;
     properties.content_type = "application/json";
     connection_->publish(kDeclareChannel, settings_.results_exchange, key, R"({"probe":true})",
