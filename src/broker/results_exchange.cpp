@@ -15,6 +15,19 @@ std::string anchored_pattern(const std::string& name) {
     }
     return pattern + "$";
 }
+
+// One shell word: single-quoted, with each ' written as '\''.
+std::string shell_quoted(const std::string& text) {
+    std::string quoted = "'";
+    for (char c : text) {
+        if (c == '\'') {
+            quoted += "'\\''";
+        } else {
+            quoted += c;
+        }
+    }
+    return quoted + "'";
+}
 }  // namespace
 
 void declare_results_exchange(AmqpConnection& connection, std::uint16_t channel,
@@ -35,9 +48,10 @@ void declare_results_exchange(AmqpConnection& connection, std::uint16_t channel,
 std::string results_policy_command(const std::string& vhost, const std::string& results,
                                    const std::string& unrouted) {
     std::string command = "rabbitmqctl set_policy";
-    if (vhost != "/") command += " -p '" + vhost + "'";
-    command += " --apply-to exchanges " + std::string(kResultsPolicyName) + " '" +
-               anchored_pattern(results) + "' '{\"alternate-exchange\":\"" + unrouted + "\"}'";
+    if (vhost != "/") command += " -p " + shell_quoted(vhost);
+    command += " --apply-to exchanges " + std::string(kResultsPolicyName) + " " +
+               shell_quoted(anchored_pattern(results)) + " " +
+               shell_quoted("{\"alternate-exchange\":\"" + unrouted + "\"}");
     return command;
 }
 
