@@ -40,6 +40,8 @@ constexpr std::size_t kMaxEventsPerRound = 1024;
 constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
 // A flavour queue unused this long is no longer watched for consumers.
 constexpr std::chrono::minutes kForgetFlavourAfter{1};
+// A lost connection is re-established at once (no backoff) at most this often.
+constexpr std::chrono::seconds kAtOnceRetryInterval{1};
 
 using Outcome = std::variant<ExecutionResult, ecf::Error>;
 using ResultChannel =
@@ -207,6 +209,7 @@ class AmqpExecutionBroker::State {
     void run() {
         auto backoff = settings_.reconnect_min;
         bool reported_down = false;
+        Clock::time_point last_at_once{};
         while (!stopping()) {
             bool served = false;
             try {
@@ -245,8 +248,13 @@ class AmqpExecutionBroker::State {
                              "the connection to the message broker was lost");
             // Confirmed executions wait for results in our queue, which outlives the connection
             // (x-expires): reconnect at once and they still get them, even those published
-            // meanwhile. If that first attempt fails, they cannot be answered in time: 503.
-            if (served) continue;
+            // meanwhile. If that first attempt fails, they cannot be answered in time: 503. At
+            // most once a second, so that a broker that drops every connection at once is not
+            // hammered.
+            if (served && Clock::now() - last_at_once >= kAtOnceRetryInterval) {
+                last_at_once = Clock::now();
+                continue;
+            }
             fail_pending(ErrorKind::Unavailable,
                          "the connection to the message broker was lost; the result may be lost");
             std::unique_lock lock(mutex_);
