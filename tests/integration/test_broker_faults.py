@@ -7,10 +7,12 @@ import threading
 import time
 
 import pika
+import pytest
 import requests
 
 from conftest import _start_stack, fresh_flavour, start_runtimes
 from doubles.tcp_proxy import TcpProxy
+from harness.rabbitmq import RabbitMQ
 
 TIMEOUT = 30
 
@@ -171,8 +173,19 @@ def test_two_sigints_with_executions_waiting_stop_cleanly(rabbitmq, opennebula, 
         stack.ecf.stop()
 
 
+@pytest.fixture(params=["fast path", "binding per request"])
+def any_node(request, rabbitmq):
+    """The session's node (with the policy of the fast path), or one of its own without it."""
+    if request.param == "fast path":
+        yield rabbitmq, "no broker operation per request"
+    else:
+        with RabbitMQ(results_policy=False) as node:
+            yield node, "one binding per request"
+
+
 def test_results_published_while_the_ecf_reconnects_reach_their_waiters(
-        rabbitmq, opennebula, cognit_frontend, issuer):
+        any_node, opennebula, cognit_frontend, issuer):
+    rabbitmq, mode_logged = any_node
     proxy = TcpProxy(rabbitmq.port).start()
     stack = _start_stack(rabbitmq, opennebula, cognit_frontend, issuer,
                          env={"ECF_EXECUTION_TIMEOUT": "30"},
@@ -211,6 +224,7 @@ def test_results_published_while_the_ecf_reconnects_reach_their_waiters(
             assert reply.status_code == 200, reply.text
             assert json.loads(reply.json()["res"])["params"] == ["b%d" % i]
         assert proxy.accepted >= 2  # it did reconnect
+        assert mode_logged in stack.ecf.log()
     finally:
         clients.join(10)
         for double in doubles:
