@@ -166,6 +166,7 @@ int serve(const std::string& config_path, bool path_given) {
         return kBadConfiguration;
     }
     broker_settings.max_waiting_executions = config.max_waiting_executions;
+    broker_settings.queue_allowance = config.queue_allowance;
 
     const unsigned threads =
         config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -180,6 +181,10 @@ int serve(const std::string& config_path, bool path_given) {
         return kCannotStart;
     }
 
+    auto metrics = std::make_shared<observability::ServiceMetrics>();
+    broker_settings.on_results_routing = [metrics](broker::ResultsRouting routing) {
+        metrics->set_results_routing(routing == broker::ResultsRouting::PerRequestBindings);
+    };
     broker::AmqpExecutionBroker broker(broker_settings);
     if (!broker.start()) {
         logger->warn("broker {} unreachable; executions answer 503 until it is reached",
@@ -198,7 +203,6 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_health_routes(router,
                             {backends.root_key_loaded, [&broker] { return broker.connected(); },
                              [draining] { return draining->load(); }});
-    auto metrics = std::make_shared<observability::ServiceMetrics>();
     http::add_metrics_route(router, metrics);
 
     http::Server server(io, server_options(config, descriptors), router,

@@ -20,6 +20,10 @@ class ServiceMetrics : public RequestObserver {
 
     void record(const AccessRecord& record) const override;
 
+    // How results reach this instance (ecf_broker_results_routing{mode=...}, 1 for the mode in
+    // use): through the alternate exchange a policy gives `results`, or a binding per request.
+    void set_results_routing(bool per_request_bindings) const;
+
     // The text exposition format (version 0.0.4) of every metric.
     std::string exposition() const;
 
