@@ -215,8 +215,7 @@ class AmqpExecutionBroker::State {
             try {
                 connect();
                 set_connected(true);
-                served = true;
-                first_attempt_finished();
+                served = true;  // start() returns once the probe has told the routing
                 if (reported_down) {
                     spdlog::info("message broker {}: connected again",
                                  settings_.address.redacted());
@@ -267,6 +266,7 @@ class AmqpExecutionBroker::State {
     }
 
     void drop_connection() {
+        probe_key_.clear();
         connection_ = nullptr;
         session_.reset();  // closes it
     }
@@ -284,11 +284,23 @@ class AmqpExecutionBroker::State {
         fail_unconfirmed("the execution request could not be confirmed");
         flavours_.clear();
         next_refresh_ = Clock::now() + settings_.consumer_refresh;
-        use_results_routing(session_->probe_results_routing(
-            [this](AmqpEvent& event) { std::visit([this](auto& e) { handle(e); }, event); }));
+        // Until the probe comes back (or probe_timeout passes), bind each request: that works
+        // whatever the routing, so publications need not wait for the answer.
+        per_request_bindings_ = true;
+        probe_key_ = session_->send_probe();
+        probe_until_ = Clock::now() + settings_.probe_timeout;
+    }
+
+    // The probe did not come back in time: unrouted results do not reach us.
+    void check_probe() {
+        if (!probe_key_.empty() && Clock::now() >= probe_until_) {
+            use_results_routing(ResultsRouting::PerRequestBindings);
+        }
     }
 
     void use_results_routing(ResultsRouting routing) {
+        probe_key_.clear();
+        first_attempt_finished();
         per_request_bindings_ = routing == ResultsRouting::PerRequestBindings;
         if (settings_.on_results_routing) settings_.on_results_routing(routing);
         if (logged_routing_ == routing) return;  // said once, until it changes
@@ -314,6 +326,7 @@ class AmqpExecutionBroker::State {
             expire_pending();
             check_queue_allowances();
             refresh_consumer_counts();
+            check_probe();
             wait_for_input();
             for (std::size_t i = 0; i < kMaxEventsPerRound; ++i) {
                 auto event = connection_->next_event(std::chrono::milliseconds(0));
@@ -335,6 +348,12 @@ class AmqpExecutionBroker::State {
         // At most 1 s so heartbeats are sent; with TLS, OpenSSL may hold decrypted bytes that
         // poll() cannot see, so look again soon.
         auto timeout = std::chrono::milliseconds(connection_->tls() ? 5 : 1000);
+        if (!probe_key_.empty()) {
+            const auto until =
+                std::chrono::duration_cast<std::chrono::milliseconds>(probe_until_ - Clock::now()) +
+                std::chrono::milliseconds(1);
+            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
+        }
         if (const auto due = router_.next_due()) {
             const auto until =
                 std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()) +
@@ -432,6 +451,10 @@ class AmqpExecutionBroker::State {
 
     void handle(AmqpDelivery& d) {
         if (d.channel != kResultsChannel) return;
+        if (!probe_key_.empty() && d.routing_key == probe_key_) {
+            use_results_routing(ResultsRouting::AlternateExchange);
+            return;
+        }
         // Results are routed by request id only (the routing key the SR published with).
         auto entry = router_.take(d.routing_key);
         if (!entry) {
@@ -624,6 +647,8 @@ class AmqpExecutionBroker::State {
     Clock::time_point next_refresh_;
     Router router_;
     std::optional<ResultsRouting> logged_routing_;
+    std::string probe_key_;  // while the probe of this connection is awaited
+    Clock::time_point probe_until_;
 };
 
 AmqpExecutionBroker::AmqpExecutionBroker(BrokerSettings settings)

@@ -62,8 +62,9 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     AmqpExecutionBroker& operator=(const AmqpExecutionBroker&) = delete;
 
     // Starts the broker thread and waits (at most the connect timeout) for the first connection
-    // attempt. Returns whether it is connected; when not, it keeps retrying in the background
-    // and execute() throws Unavailable meanwhile.
+    // attempt (and, when it succeeds, its probe of the results routing). Returns whether it is
+    // connected; when not, it keeps retrying in the background and execute() throws Unavailable
+    // meanwhile.
     bool start();
     // Stops accepting executions, fails the waiting ones with Unavailable, closes the
     // connection cleanly and joins the broker thread. Idempotent.

@@ -2,13 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "broker/random_name.hpp"
 
 namespace ecf::broker {
-
-using Clock = std::chrono::steady_clock;
 
 BrokerSession::BrokerSession(const BrokerSettings& settings, const std::string& result_queue,
                              bool declared_before)
@@ -51,25 +47,13 @@ BrokerSession::~BrokerSession() {
     connection_->close();
 }
 
-ResultsRouting BrokerSession::probe_results_routing(const std::function<void(AmqpEvent&)>& handle) {
-    const std::string key = "ecf-probe-" + random_hex64();
+std::string BrokerSession::send_probe() {
+    std::string key = "ecf-probe-" + random_hex64();
     AmqpProperties properties;
     properties.content_type = "application/json";
     connection_->publish(kDeclareChannel, settings_.results_exchange, key, R"({"probe":true})",
                          properties);
-    const auto until = Clock::now() + settings_.probe_timeout;
-    while (true) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-        if (left.count() <= 0) return ResultsRouting::PerRequestBindings;
-        auto event = connection_->next_event(left);
-        if (!event) continue;
-        if (auto* d = std::get_if<AmqpDelivery>(&*event);
-            d && d->channel == kResultsChannel && d->routing_key == key) {
-            return ResultsRouting::AlternateExchange;
-        }
-        handle(*event);
-    }
+    return key;
 }
 
 void BrokerSession::delete_result_queue() noexcept {

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,10 +34,10 @@ class BrokerSession {
     AmqpConnection& connection() { return *connection_; }
     bool result_queue_kept() const { return kept_; }
 
-    // Publishes a message to `results` under a fresh routing key nobody binds and waits (at most
-    // probe_timeout) for it on the result queue: it comes only when a policy gives `results` our
-    // fanout as alternate exchange. Every other event that comes meanwhile goes to `handle`.
-    ResultsRouting probe_results_routing(const std::function<void(AmqpEvent&)>& handle);
+    // Publishes a probe to `results` under a fresh routing key nobody binds, and returns the key:
+    // the probe reaches the result queue only when a policy gives `results` our fanout as
+    // alternate exchange (ResultsRouting).
+    std::string send_probe();
 
     // At a clean stop: the queue is of no use to anyone any more (x-expires would remove it
     // later anyway). Never throws.
