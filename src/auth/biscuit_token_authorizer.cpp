@@ -51,25 +51,35 @@ std::string reason_of(const biscuit::Error& e) {
     }
 }
 
-Credentials evaluate(const std::string& token, const biscuit::PublicKey& root) {
+// Parses the token and verifies its signature chain against `root`.
+biscuit::Biscuit verify(const std::string& token, const biscuit::PublicKey& root) {
+    try {
+        return biscuit::Biscuit::from_base64(token, root);
+    } catch (const biscuit::Error& e) {
+        if (is_bad_signature(e)) throw BadSignature{};
+        throw Error(ErrorKind::Unauthorized, reason_of(e));
+    }
+}
+
+// Runs the authorizer over a verified token at `now`; the authority block's credentials.
+Credentials authorize_verified(const biscuit::Biscuit& token,
+                               std::chrono::system_clock::time_point now) {
     using biscuit::datalog::Term;
     std::vector<biscuit::datalog::Fact> facts;
     try {
-        const auto parsed = biscuit::Biscuit::from_base64(token, root);
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch());
+        const auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
         biscuit::datalog::Parameters parameters;
-        parameters.terms.emplace("now", Term::date(static_cast<std::uint64_t>(now.count())));
+        parameters.terms.emplace("now", Term::date(static_cast<std::uint64_t>(seconds.count())));
         biscuit::Authorizer authorizer;
         // Evaluation of a real token takes microseconds; the margin is for a loaded machine.
         authorizer.set_limits(
             {.max_facts = 1000, .max_iterations = 100, .max_time = std::chrono::milliseconds(5)});
-        authorizer.add_token(parsed);
+        authorizer.add_token(token);
         authorizer.add_code(kAuthorizerCode, parameters);
         authorizer.authorize();
         facts = authorizer.query(kCredentialsQuery);
     } catch (const biscuit::Error& e) {
-        if (is_bad_signature(e)) throw BadSignature{};
         throw Error(ErrorKind::Unauthorized, reason_of(e));
     }
     std::optional<Credentials> found;
@@ -86,18 +96,33 @@ Credentials evaluate(const std::string& token, const biscuit::PublicKey& root) {
     return *found;
 }
 
+// Verifies `token` against `root`, keeps it in `cache`, and authorizes it.
+Credentials verify_and_authorize(VerifiedTokenCache& cache, const std::string& token,
+                                 const biscuit::PublicKey& root,
+                                 std::chrono::system_clock::time_point now) {
+    auto verified = verify(token, root);
+    cache.insert(token, root, verified, now);
+    return authorize_verified(verified, now);
+}
+
 }  // namespace
 
-BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> keys)
-    : keys_(std::move(keys)) {}
+BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> keys,
+                                               BiscuitTokenAuthorizerOptions options)
+    : keys_(std::move(keys)),
+      clock_(std::move(options.clock)),
+      cache_(std::make_shared<VerifiedTokenCache>(options.cache_entries)) {}
 
 boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::string_view token) {
     // Copied before the first suspension: the caller's buffer may not outlive it.
     const std::string text(token);
     const auto keys = keys_;
+    const auto cache = cache_;
+    const auto now = clock_();
     const auto key = keys->current();
+    if (auto verified = cache->find(text, key, now)) co_return authorize_verified(*verified, now);
     try {
-        co_return evaluate(text, key);
+        co_return verify_and_authorize(*cache, text, key, now);
     } catch (const BadSignature&) {
     }
     // The issuer may have rotated its key: fetch it again (rate-limited) and try once more.
@@ -105,7 +130,7 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::strin
     const auto fresh = keys->current();
     if (!(fresh == key)) {
         try {
-            co_return evaluate(text, fresh);
+            co_return verify_and_authorize(*cache, text, fresh, now);
         } catch (const BadSignature&) {
         }
     }

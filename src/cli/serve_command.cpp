@@ -65,7 +65,7 @@ void run_before_start(asio::io_context& io, Awaitable work, std::chrono::millise
 // The parts that differ between a COGNIT deployment and standalone mode.
 struct Backends {
     std::shared_ptr<documents::DocumentSource> documents;
-    std::shared_ptr<auth::TokenAuthorizer> tokens;
+    std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens;
     std::optional<standalone::StandaloneServices> standalone;
     std::string description;
 };
@@ -88,7 +88,8 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     }
     // The original refuses to start without the issuer's key; so do we.
     run_before_start(io, keys->load(), kBackendTimeout + std::chrono::seconds(5));
-    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(keys);
+    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
+        keys, auth::BiscuitTokenAuthorizerOptions{.cache_entries = config.token_cache_entries});
     backends.description = "opennebula " + config.one_xmlrpc_or_default();
     return backends;
 }
@@ -113,6 +114,19 @@ http::ServerOptions server_options(const config::Config& config) {
     // An execution in flight may wait for its result up to execution_timeout.
     options.drain_timeout = config.execution_timeout + std::chrono::seconds(1);
     return options;
+}
+
+// The verified-token cache's hits, misses and size in /metrics.
+void add_token_cache_readings(observability::ServiceMetrics& metrics,
+                              std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens) {
+    metrics.add_reading("ecf_token_cache_hits_total",
+                        "Tokens whose verified signatures were found in the cache", true,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().hits); });
+    metrics.add_reading("ecf_token_cache_misses_total",
+                        "Tokens whose signatures had to be verified", true,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().misses); });
+    metrics.add_reading("ecf_token_cache_entries", "Verified tokens kept", false,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().entries); });
 }
 
 std::string url_host(const std::string& host) {
@@ -167,6 +181,7 @@ int serve(const std::string& config_path, bool path_given) {
     if (backends.standalone) backends.standalone->add_routes(router);
     http::add_docs_routes(router, {"Edge Cluster Frontend", kVersion});
     auto metrics = std::make_shared<observability::ServiceMetrics>();
+    add_token_cache_readings(*metrics, backends.tokens);
     http::add_metrics_route(router, metrics);
 
     http::Server server(io, server_options(config), router,

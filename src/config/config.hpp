@@ -39,6 +39,8 @@ struct Config {
     std::size_t document_cache_entries = 10'000;
     // Least time between two reloads of the root key after a token failed to verify, seconds.
     std::chrono::milliseconds public_key_reload_interval{30'000};
+    // Tokens whose signatures stay verified (0 verifies every request's token again).
+    std::size_t token_cache_entries = 10'000;
     // HTTP limits.
     std::size_t max_body_bytes = 16 * 1024 * 1024;
     std::chrono::milliseconds header_timeout{10'000};

@@ -184,6 +184,12 @@ const std::vector<KeySetter>& key_setters() {
                      parse_seconds("public_key_reload_interval", *v, true);
              }
          }},
+        {"token_cache_entries",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.token_cache_entries = parse_unsigned("token_cache_entries", *v, 0, 100'000'000);
+             }
+         }},
         {"max_body_bytes",
          [](Config& c, const V& v) {
              if (v) c.max_body_bytes = parse_unsigned("max_body_bytes", *v, 1, 1ull << 32);

@@ -4,6 +4,7 @@
 
 #include <biscuit/biscuit.hpp>
 #include <boost/asio/io_context.hpp>
+#include <thread>
 
 #include "core/error.hpp"
 #include "documents/run_awaitable.hpp"
@@ -46,8 +47,14 @@ class BiscuitTokenAuthorizerTest : public ::testing::Test {
     biscuit::KeyPair root_ = biscuit::KeyPair::generate();
     std::shared_ptr<SettableKeySource> keys_ =
         std::make_shared<SettableKeySource>(root_.public_key());
-    BiscuitTokenAuthorizer authorizer_{keys_};
+    // The time the authorizer sees; a test moves it.
+    std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+    BiscuitTokenAuthorizer authorizer_{keys_, {.clock = [this] { return now_; }}};
     asio::io_context io_;
+
+    static std::chrono::system_clock::time_point at(std::int64_t unix_seconds) {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds));
+    }
 
     std::string mint(const std::string& code) const {
         return biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(code)).to_base64();
@@ -159,6 +166,115 @@ TEST_F(BiscuitTokenAuthorizerTest, TokenThatCannotBeEvaluatedIsRefused) {
     code += "\np($x, $y, $z) <- a($x), a($y), a($z);";
     const auto message = refusal(mint(code));
     EXPECT_NE(message.find("fully evaluated"), std::string::npos) << message;
+}
+
+// ---- The verified-token cache ----
+
+constexpr std::int64_t k2030 = 1893456000;  // 2030-01-01T00:00:00Z
+
+TEST_F(BiscuitTokenAuthorizerTest, SameTokenIsVerifiedOnceAndAuthorizedEveryTime) {
+    const auto token = mint(kAuthority);
+    EXPECT_EQ(authorize(token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().misses, 1u);
+    EXPECT_EQ(authorizer_.cache_counts().hits, 0u);
+    EXPECT_EQ(authorize(token).password, "s3cret-pw");
+    EXPECT_EQ(authorize(token).user, "alice");
+    const auto counts = authorizer_.cache_counts();
+    EXPECT_EQ(counts.misses, 1u);
+    EXPECT_EQ(counts.hits, 2u);
+    EXPECT_EQ(counts.entries, 1u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ExpiredTokenIsRefusedOnACacheHit) {
+    // A time bound the cache does not read as the token's lifetime: the entry stays, so only
+    // the authorization run on the hit can refuse it.
+    const auto token = mint(
+        "user(\"alice\");\npassword(\"s3cret-pw\");\n"
+        "check if time($time), 2030-01-01T00:00:00Z > $time;");
+    now_ = at(k2030 - 60);
+    EXPECT_EQ(authorize(token).user, "alice");
+    now_ = at(k2030 + 60);
+    const auto message = refusal(token);
+    EXPECT_NE(message.find("expired"), std::string::npos) << message;
+    EXPECT_EQ(authorizer_.cache_counts().hits, 1u);
+    EXPECT_EQ(authorizer_.cache_counts().misses, 1u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, CacheEntryEndsWithTheTokensLifetime) {
+    const auto token =
+        biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+            .attenuate(biscuit::BlockBuilder("check if time($t), $t < 2030-01-01T00:00:00Z;"))
+            .to_base64();
+    now_ = at(k2030 - 60);
+    EXPECT_EQ(authorize(token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().entries, 1u);
+    now_ = at(k2030 + 60);
+    const auto message = refusal(token);
+    EXPECT_NE(message.find("expired"), std::string::npos) << message;
+    const auto counts = authorizer_.cache_counts();
+    EXPECT_EQ(counts.hits, 0u);
+    EXPECT_EQ(counts.misses, 2u);
+    EXPECT_EQ(counts.entries, 0u);  // dropped when found past its end, and not kept again
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, KeyRotationEmptiesTheCache) {
+    const auto old_token = mint(kAuthority);
+    EXPECT_EQ(authorize(old_token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().entries, 1u);
+
+    const auto next = biscuit::KeyPair::generate();
+    keys_->rotate_on_reload(next.public_key());
+    const auto new_token =
+        biscuit::Biscuit::mint(next, biscuit::BlockBuilder(kAuthority)).to_base64();
+    EXPECT_EQ(authorize(new_token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().entries, 1u);  // only the new key's token
+
+    // The token of the old key is no longer served from the cache.
+    const auto message = refusal(old_token);
+    EXPECT_NE(message.find("signature"), std::string::npos) << message;
+    EXPECT_EQ(authorizer_.cache_counts().hits, 0u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, CacheIsBoundedByEntries) {
+    BiscuitTokenAuthorizer small(keys_, {.cache_entries = 2});
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 3; ++i) tokens.push_back(mint(kAuthority));
+    for (const auto& token : tokens) run_awaitable(io_, small.authorize(token));
+    EXPECT_EQ(small.cache_counts().entries, 2u);
+    run_awaitable(io_, small.authorize(tokens[0]));  // the least recently used went first
+    EXPECT_EQ(small.cache_counts().hits, 0u);
+    run_awaitable(io_, small.authorize(tokens[2]));
+    EXPECT_EQ(small.cache_counts().hits, 1u);
+
+    BiscuitTokenAuthorizer uncached(keys_, {.cache_entries = 0});
+    run_awaitable(io_, uncached.authorize(tokens[0]));
+    run_awaitable(io_, uncached.authorize(tokens[0]));
+    EXPECT_EQ(uncached.cache_counts().hits, 0u);
+    EXPECT_EQ(uncached.cache_counts().entries, 0u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, CacheServesSeveralThreadsAtOnce) {
+    BiscuitTokenAuthorizer shared(keys_, {.cache_entries = 3});
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 5; ++i) tokens.push_back(mint(kAuthority));
+    constexpr int kThreads = 4, kRounds = 50;
+    std::atomic<int> accepted{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            asio::io_context io;
+            for (int r = 0; r < kRounds; ++r) {
+                for (const auto& token : tokens) {
+                    if (run_awaitable(io, shared.authorize(token)).user == "alice") ++accepted;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(accepted.load(), kThreads * kRounds * 5);
+    const auto counts = shared.cache_counts();
+    EXPECT_EQ(counts.hits + counts.misses, static_cast<std::uint64_t>(kThreads * kRounds * 5));
+    EXPECT_LE(counts.entries, 3u);
 }
 
 }  // namespace
