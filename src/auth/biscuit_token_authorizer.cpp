@@ -16,6 +16,14 @@ constexpr std::string_view kAuthorizerCode = "time({now});\nallow if user($u), p
 constexpr std::string_view kCredentialsQuery =
     "credentials($u, $p) <- user($u), password($p) trusting authority";
 
+// Evaluation of a real token takes microseconds and a few kilobytes; the margins are for a loaded
+// machine and for attenuations a device may add. A COGNIT token builds no value near 16 KiB.
+constexpr biscuit::datalog::RunLimits kRunLimits{.max_facts = 1000,
+                                                 .max_iterations = 100,
+                                                 .max_time = std::chrono::milliseconds(5),
+                                                 .max_value_bytes = 16 * 1024,
+                                                 .max_interned_bytes = 2 * 1024 * 1024};
+
 struct BadSignature {};
 
 bool is_bad_signature(const biscuit::Error& e) {
@@ -72,9 +80,7 @@ Credentials authorize_verified(const biscuit::Biscuit& token,
         biscuit::datalog::Parameters parameters;
         parameters.terms.emplace("now", Term::date(static_cast<std::uint64_t>(seconds.count())));
         biscuit::Authorizer authorizer;
-        // Evaluation of a real token takes microseconds; the margin is for a loaded machine.
-        authorizer.set_limits(
-            {.max_facts = 1000, .max_iterations = 100, .max_time = std::chrono::milliseconds(5)});
+        authorizer.set_limits(kRunLimits);
         authorizer.add_token(token);
         authorizer.add_code(kAuthorizerCode, parameters);
         authorizer.authorize();

@@ -168,6 +168,25 @@ TEST_F(BiscuitTokenAuthorizerTest, TokenThatCannotBeEvaluatedIsRefused) {
     EXPECT_NE(message.find("fully evaluated"), std::string::npos) << message;
 }
 
+// The probe of issue 8: an attenuation of about 11 KB whose one check concatenates a 2000-byte
+// string with itself 800 times (each step a longer string: about 640 MB built in all).
+biscuit::Biscuit concatenation_probe(const biscuit::Biscuit& token) {
+    const std::string literal = "\"" + std::string(2000, 'x') + "\"";
+    std::string check = "check if " + literal;
+    for (int i = 1; i < 800; ++i) check += " + " + literal;
+    check += " != \"\";";
+    return token.attenuate(biscuit::BlockBuilder(check));
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ExpressionBuildingHugeStringsIsRefused) {
+    const auto token =
+        concatenation_probe(biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority)));
+    EXPECT_GT(token.to_bytes().size(), 10'000u);
+    EXPECT_LT(token.to_bytes().size(), 14'000u);
+    const auto message = refusal(token.to_base64());
+    EXPECT_NE(message.find("ValueTooLarge"), std::string::npos) << message;
+}
+
 // ---- The verified-token cache ----
 
 constexpr std::int64_t k2030 = 1893456000;  // 2030-01-01T00:00:00Z
