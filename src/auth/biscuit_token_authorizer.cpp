@@ -3,6 +3,8 @@
 #include <biscuit/authorizer.hpp>
 #include <biscuit/biscuit.hpp>
 #include <biscuit/error.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
 #include "core/error.hpp"
@@ -102,13 +104,14 @@ Credentials authorize_verified(const biscuit::Biscuit& token,
     return *found;
 }
 
-// Verifies `token` against `root`, keeps it in `cache`, and authorizes it.
-Credentials verify_and_authorize(VerifiedTokenCache& cache, const std::string& token,
-                                 const biscuit::PublicKey& root,
-                                 std::chrono::system_clock::time_point now) {
+// Verifies `token` against `root`, keeps it in `cache`, and authorizes it. A coroutine taking
+// its arguments by value, so that they live in its frame while it runs on the pool.
+boost::asio::awaitable<Credentials> verify_and_authorize(
+    std::shared_ptr<VerifiedTokenCache> cache, std::string token, biscuit::PublicKey root,
+    std::chrono::system_clock::time_point now) {
     auto verified = verify(token, root);
-    cache.insert(token, root, verified, now);
-    return authorize_verified(verified, now);
+    cache->insert(token, root, verified, now);
+    co_return authorize_verified(verified, now);
 }
 
 }  // namespace
@@ -117,7 +120,30 @@ BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> ke
                                                BiscuitTokenAuthorizerOptions options)
     : keys_(std::move(keys)),
       clock_(std::move(options.clock)),
-      cache_(std::make_shared<VerifiedTokenCache>(options.cache_entries)) {}
+      cache_(std::make_shared<VerifiedTokenCache>(options.cache_entries)),
+      pool_(std::max<std::size_t>(1, options.verify_threads)),
+      max_pending_(options.max_pending_verifications) {}
+
+BiscuitTokenAuthorizer::~BiscuitTokenAuthorizer() {
+    pool_.stop();
+    pool_.join();
+}
+
+boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::verify_on_pool(
+    std::string token, biscuit::PublicKey root, std::chrono::system_clock::time_point now) {
+    if (pending_.fetch_add(1) >= max_pending_) {
+        pending_.fetch_sub(1);
+        throw Error(ErrorKind::Unavailable, "too many token verifications at once, retry later");
+    }
+    struct Release {
+        std::atomic<std::size_t>& pending;
+        ~Release() { pending.fetch_sub(1); }
+    } release{pending_};
+    // co_spawn onto the pool and back: this coroutine resumes on its own executor.
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(), verify_and_authorize(cache_, std::move(token), std::move(root), now),
+        boost::asio::use_awaitable);
+}
 
 boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::string_view token) {
     // Copied before the first suspension: the caller's buffer may not outlive it.
@@ -128,7 +154,7 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::strin
     const auto key = keys->current();
     if (auto verified = cache->find(text, key, now)) co_return authorize_verified(*verified, now);
     try {
-        co_return verify_and_authorize(*cache, text, key, now);
+        co_return co_await verify_on_pool(text, key, now);
     } catch (const BadSignature&) {
     }
     // The issuer may have rotated its key: fetch it again (rate-limited) and try once more.
@@ -136,7 +162,7 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::strin
     const auto fresh = keys->current();
     if (!(fresh == key)) {
         try {
-            co_return verify_and_authorize(*cache, text, fresh, now);
+            co_return co_await verify_on_pool(text, fresh, now);
         } catch (const BadSignature&) {
         }
     }

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <biscuit/biscuit.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
 #include <thread>
 
 #include "core/error.hpp"
@@ -294,6 +297,34 @@ TEST_F(BiscuitTokenAuthorizerTest, CacheServesSeveralThreadsAtOnce) {
     const auto counts = shared.cache_counts();
     EXPECT_EQ(counts.hits + counts.misses, static_cast<std::uint64_t>(kThreads * kRounds * 5));
     EXPECT_LE(counts.entries, 3u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, VerificationsWaitingBeyondTheBoundAre503) {
+    BiscuitTokenAuthorizer bounded(keys_, {.max_pending_verifications = 0});
+    try {
+        run_awaitable(io_, bounded.authorize(mint(kAuthority)));
+        ADD_FAILURE() << "token was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ManyNewTokensAtOnceAreAllVerified) {
+    // Several callers miss the cache together: each verification runs on the pool and resumes
+    // its caller on the caller's own executor.
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 32; ++i) tokens.push_back(mint(kAuthority));
+    std::vector<std::future<Credentials>> results;
+    for (const auto& token : tokens) {
+        results.push_back(asio::co_spawn(io_, authorizer_.authorize(token), asio::use_future));
+    }
+    io_.restart();
+    io_.run_for(std::chrono::seconds(20));
+    for (auto& result : results) {
+        ASSERT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+        EXPECT_EQ(result.get().user, "alice");
+    }
+    EXPECT_EQ(authorizer_.cache_counts().entries, 32u);
 }
 
 }  // namespace
