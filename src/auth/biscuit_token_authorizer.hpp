@@ -7,11 +7,15 @@
 #include <functional>
 #include <memory>
 
+#include "auth/revocation_list.hpp"
 #include "auth/root_key_source.hpp"
 #include "auth/token_authorizer.hpp"
 #include "auth/verified_token_cache.hpp"
 
 namespace ecf::auth {
+
+// One request's time, facts and revocation list (defined where it is used).
+struct AuthorizationContext;
 
 struct BiscuitTokenAuthorizerOptions {
     // Verified tokens kept (config token_cache_entries); 0 verifies every request's token.
@@ -21,6 +25,8 @@ struct BiscuitTokenAuthorizerOptions {
     std::size_t verify_threads = 2;
     // Tokens waiting for that pool at once; beyond it the caller gets ecf::Error(Unavailable).
     std::size_t max_pending_verifications = 256;
+    // Revoked tokens (config revocation_file); none when null.
+    std::shared_ptr<RevocationList> revocations = nullptr;
     // The time the authorizer's `time(...)` fact states; tests move it.
     std::function<std::chrono::system_clock::time_point()> clock = [] {
         return std::chrono::system_clock::now();
@@ -40,17 +46,21 @@ class BiscuitTokenAuthorizer : public TokenAuthorizer {
     ~BiscuitTokenAuthorizer() override;
 
     boost::asio::awaitable<Credentials> authorize(std::string_view token) override;
+    boost::asio::awaitable<Credentials> authorize_request(std::string_view token,
+                                                          const RequestFacts& request) override;
 
     VerifiedTokenCache::Counts cache_counts() const { return cache_->counts(); }
 
   private:
     // Verifies and authorizes on the pool; throws Error(Unavailable) when too many wait for it.
-    boost::asio::awaitable<Credentials> verify_on_pool(std::string token, biscuit::PublicKey root,
-                                                       std::chrono::system_clock::time_point now);
+    boost::asio::awaitable<Credentials> verify_on_pool(
+        std::string token, biscuit::PublicKey root,
+        std::shared_ptr<const AuthorizationContext> context);
 
     std::shared_ptr<RootKeySource> keys_;
     std::function<std::chrono::system_clock::time_point()> clock_;
     std::shared_ptr<VerifiedTokenCache> cache_;
+    std::shared_ptr<RevocationList> revocations_;
     boost::asio::thread_pool pool_;
     std::size_t max_pending_;
     std::atomic<std::size_t> pending_{0};

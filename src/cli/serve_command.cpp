@@ -89,7 +89,9 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     // The original refuses to start without the issuer's key; so do we.
     run_before_start(io, keys->load(), kBackendTimeout + std::chrono::seconds(5));
     backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
-        keys, auth::BiscuitTokenAuthorizerOptions{.cache_entries = config.token_cache_entries});
+        keys, auth::BiscuitTokenAuthorizerOptions{
+                  .cache_entries = config.token_cache_entries,
+                  .revocations = auth::revocation_list_of(config.revocation_file)});
     backends.description = "opennebula " + config.one_xmlrpc_or_default();
     return backends;
 }

@@ -41,6 +41,8 @@ struct Config {
     std::chrono::milliseconds public_key_reload_interval{30'000};
     // Tokens whose signatures stay verified (0 verifies every request's token again).
     std::size_t token_cache_entries = 10'000;
+    // File of revoked tokens' revocation ids (hex, one per line), read again when it changes.
+    std::optional<std::string> revocation_file;
     // HTTP limits.
     std::size_t max_body_bytes = 16 * 1024 * 1024;
     std::chrono::milliseconds header_timeout{10'000};

@@ -1,11 +1,14 @@
 #include "auth/biscuit_token_authorizer.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <biscuit/biscuit.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -325,6 +328,166 @@ TEST_F(BiscuitTokenAuthorizerTest, ManyNewTokensAtOnceAreAllVerified) {
         EXPECT_EQ(result.get().user, "alice");
     }
     EXPECT_EQ(authorizer_.cache_counts().entries, 32u);
+}
+
+// ---- Capability facts ----
+
+class CapabilityFactsTest : public BiscuitTokenAuthorizerTest {
+  protected:
+    static RequestFacts execution(std::int64_t function = 39) {
+        return {.operation = "execute",
+                .function_id = function,
+                .app_requirement_id = 7,
+                .flavour = "Energy",
+                .mode = "sync"};
+    }
+
+    std::string narrowed(const std::string& check) const {
+        return biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+            .attenuate(biscuit::BlockBuilder(check))
+            .to_base64();
+    }
+
+    bool allowed(const std::string& token, const RequestFacts& request) {
+        try {
+            return run_awaitable(io_, authorizer_.authorize_request(token, request)).user ==
+                   "alice";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+            return false;
+        }
+    }
+};
+
+TEST_F(CapabilityFactsTest, TokenWithoutAttenuationWorksForAnyRequest) {
+    const auto token = mint(kAuthority);
+    EXPECT_TRUE(allowed(token, execution()));
+    EXPECT_TRUE(allowed(token, {}));
+    EXPECT_TRUE(allowed(token, {.operation = "device_metrics"}));
+}
+
+TEST_F(CapabilityFactsTest, FunctionNarrowsToOneFunction) {
+    const auto token = narrowed("check if function(39);");
+    EXPECT_TRUE(allowed(token, execution(39)));
+    EXPECT_FALSE(allowed(token, execution(40)));
+    EXPECT_FALSE(allowed(token, {}));  // a request that states no function
+}
+
+TEST_F(CapabilityFactsTest, OperationNarrowsToExecutions) {
+    const auto token = narrowed("check if operation(\"execute\");");
+    EXPECT_TRUE(allowed(token, execution()));
+    EXPECT_FALSE(allowed(token, {.operation = "device_metrics"}));
+}
+
+TEST_F(CapabilityFactsTest, AppRequirementNarrowsToOneRequirement) {
+    const auto token = narrowed("check if app_requirement($r), [7, 8].contains($r);");
+    EXPECT_TRUE(allowed(token, execution()));
+    auto other = execution();
+    other.app_requirement_id = 9;
+    EXPECT_FALSE(allowed(token, other));
+}
+
+TEST_F(CapabilityFactsTest, FlavourNarrowsToSomeFlavours) {
+    const auto token = narrowed("check if flavour($f), [\"Energy\", \"GPU\"].contains($f);");
+    EXPECT_TRUE(allowed(token, execution()));
+    auto other = execution();
+    other.flavour = "Nature";
+    EXPECT_FALSE(allowed(token, other));
+}
+
+TEST_F(CapabilityFactsTest, ModeNarrowsToSync) {
+    const auto token = narrowed("check if mode(\"sync\");");
+    EXPECT_TRUE(allowed(token, execution()));
+    auto other = execution();
+    other.mode = "async";
+    EXPECT_FALSE(allowed(token, other));
+}
+
+TEST_F(CapabilityFactsTest, TimeShortensTheLife) {
+    const auto token = narrowed("check if time($t), $t < 2030-01-01T00:00:00Z;");
+    now_ = at(k2030 - 60);
+    EXPECT_TRUE(allowed(token, execution()));
+    now_ = at(k2030 + 60);
+    EXPECT_FALSE(allowed(token, execution()));
+}
+
+TEST_F(CapabilityFactsTest, RequestValuesAreNeverReadAsDatalog) {
+    const auto token = narrowed("check if flavour(\"Energy\");");
+    auto sneaky = execution();
+    sneaky.flavour = "x\");\nflavour(\"Energy";
+    EXPECT_FALSE(allowed(token, sneaky));
+}
+
+// ---- Revocation ----
+
+class RevocationTest : public BiscuitTokenAuthorizerTest {
+  protected:
+    std::filesystem::path path_ = std::filesystem::temp_directory_path() /
+                                  ("ecf-revoked-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+
+    void TearDown() override { std::filesystem::remove(path_); }
+
+    void write(const std::string& text) { std::ofstream(path_, std::ios::trunc) << text; }
+
+    BiscuitTokenAuthorizer with_list() {
+        return BiscuitTokenAuthorizer(keys_, {.revocations = std::make_shared<RevocationList>(
+                                                  path_, std::chrono::milliseconds(0))});
+    }
+
+    std::string refused_by(BiscuitTokenAuthorizer& authorizer, const std::string& token) {
+        try {
+            run_awaitable(io_, authorizer.authorize(token));
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+            return e.what();
+        }
+        return "accepted";
+    }
+};
+
+TEST_F(RevocationTest, RevokedTokenAndItsAttenuationsAreRefused) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));
+    const auto attenuated = token.attenuate(biscuit::BlockBuilder("check if function(39);"));
+    const auto other = mint(kAuthority);
+    write("# revoked by the operator\n\n" + token.revocation_ids()[0] + "\n");
+    auto authorizer = with_list();
+    EXPECT_NE(refused_by(authorizer, token.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_NE(refused_by(authorizer, attenuated.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_EQ(refused_by(authorizer, other), "accepted");
+}
+
+TEST_F(RevocationTest, RevokingAnAttenuationLeavesItsParent) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));
+    const auto attenuated = token.attenuate(biscuit::BlockBuilder("check if true;"));
+    std::string upper = attenuated.revocation_ids()[1];
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    write(upper + "\n");
+    auto authorizer = with_list();
+    EXPECT_NE(refused_by(authorizer, attenuated.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_EQ(refused_by(authorizer, token.to_base64()), "accepted");
+}
+
+TEST_F(RevocationTest, ListIsReadAgainWhenTheFileChanges) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));
+    write("");
+    auto authorizer = with_list();
+    EXPECT_EQ(refused_by(authorizer, token.to_base64()), "accepted");
+    write(token.revocation_ids()[0] + "\n");
+    // Refused although the token's verification is cached.
+    EXPECT_NE(refused_by(authorizer, token.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_EQ(authorizer.cache_counts().hits, 1u);
+    // A line that is not hex: the ids last read stay.
+    write(token.revocation_ids()[0] + "\nnot-hex\n");
+    EXPECT_NE(refused_by(authorizer, token.to_base64()).find("revoked"), std::string::npos);
+}
+
+TEST_F(RevocationTest, UnreadableOrMalformedFileRefusesToStart) {
+    EXPECT_THROW(RevocationList(path_, std::chrono::seconds(1)), Error);  // missing
+    write("abcd\nxyz\n");
+    EXPECT_THROW(RevocationList(path_, std::chrono::seconds(1)), Error);
+    write("abcd\n");
+    EXPECT_EQ(RevocationList(path_, std::chrono::seconds(1)).size(), 1u);
 }
 
 }  // namespace
