@@ -15,6 +15,7 @@ struct AuthorizationContext {
     std::chrono::system_clock::time_point now;
     RequestFacts request;
     std::shared_ptr<RevocationList> revocations;
+    std::chrono::microseconds time_limit;
 };
 
 namespace {
@@ -26,13 +27,15 @@ constexpr std::string_view kPolicy = "allow if user($u), password($p);";
 constexpr std::string_view kCredentialsQuery =
     "credentials($u, $p) <- user($u), password($p) trusting authority";
 
-// Evaluation of a real token takes microseconds and a few kilobytes; the margins are for a loaded
-// machine and for attenuations a device may add. A COGNIT token builds no value near 16 KiB.
-constexpr biscuit::datalog::RunLimits kRunLimits{.max_facts = 1000,
-                                                 .max_iterations = 100,
-                                                 .max_time = std::chrono::milliseconds(5),
-                                                 .max_value_bytes = 16 * 1024,
-                                                 .max_interned_bytes = 2 * 1024 * 1024};
+// Evaluation of a real token takes microseconds and a few kilobytes; the margins are for
+// attenuations a device may add. A COGNIT token builds no value near 16 KiB.
+biscuit::datalog::RunLimits run_limits(std::chrono::microseconds time_limit) {
+    return {.max_facts = 1000,
+            .max_iterations = 100,
+            .max_time = time_limit,
+            .max_value_bytes = 16 * 1024,
+            .max_interned_bytes = 2 * 1024 * 1024};
+}
 
 struct BadSignature {};
 
@@ -112,7 +115,7 @@ Credentials authorize_verified(const biscuit::Biscuit& token, const Authorizatio
         biscuit::datalog::Parameters parameters;
         const std::string code = authorizer_code(context, parameters);
         biscuit::Authorizer authorizer;
-        authorizer.set_limits(kRunLimits);
+        authorizer.set_limits(run_limits(context.time_limit));
         authorizer.add_token(token);
         authorizer.add_code(code, parameters);
         authorizer.authorize();
@@ -152,6 +155,7 @@ BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> ke
       clock_(std::move(options.clock)),
       cache_(std::make_shared<VerifiedTokenCache>(options.cache_entries)),
       revocations_(std::move(options.revocations)),
+      evaluation_time_limit_(options.evaluation_time_limit),
       pool_(std::max<std::size_t>(1, options.verify_threads)),
       max_pending_(options.max_pending_verifications) {}
 
@@ -188,7 +192,7 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize_request(
     // Copied before the first suspension: the caller's buffers may not outlive it.
     const std::string text(token);
     const auto context = std::make_shared<const AuthorizationContext>(
-        AuthorizationContext{clock_(), request, revocations_});
+        AuthorizationContext{clock_(), request, revocations_, evaluation_time_limit_});
     const auto keys = keys_;
     const auto cache = cache_;
     const auto key = keys->current();

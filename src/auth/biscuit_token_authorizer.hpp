@@ -25,6 +25,9 @@ struct BiscuitTokenAuthorizerOptions {
     std::size_t verify_threads = 2;
     // Tokens waiting for that pool at once; beyond it the caller gets ecf::Error(Unavailable).
     std::size_t max_pending_verifications = 256;
+    // Wall-clock budget of one token's Datalog evaluation. A real token takes microseconds; the
+    // margin is for a loaded machine (tests under sanitizers give more).
+    std::chrono::microseconds evaluation_time_limit = std::chrono::milliseconds(5);
     // Revoked tokens (config revocation_file); none when null.
     std::shared_ptr<RevocationList> revocations = nullptr;
     // The time the authorizer's `time(...)` fact states; tests move it.
@@ -61,6 +64,7 @@ class BiscuitTokenAuthorizer : public TokenAuthorizer {
     std::function<std::chrono::system_clock::time_point()> clock_;
     std::shared_ptr<VerifiedTokenCache> cache_;
     std::shared_ptr<RevocationList> revocations_;
+    std::chrono::microseconds evaluation_time_limit_;
     boost::asio::thread_pool pool_;
     std::size_t max_pending_;
     std::atomic<std::size_t> pending_{0};
