@@ -72,3 +72,21 @@ def test_a_revoked_token_is_refused(make_stack, tmp_path, issuer):
     # Another token of the same user is not affected.
     assert requests.post(url, json={}, headers={"token": stack.token("alice")},
                          timeout=TIMEOUT).status_code == 200
+
+
+def test_a_token_that_builds_huge_strings_is_refused(stack, tmp_path):
+    # Issue 8's probe: an attenuation of about 8 KB whose check concatenates a 2000-byte string
+    # 480 times (230 MB built before the bound). Refused by the value limit, or under sanitizers
+    # possibly by the 5 ms evaluation budget first; tests/auth pins the kind.
+    literal = '"' + "x" * 2000 + '"'
+    code = tmp_path / "probe.dl"
+    code.write_text("check if " + " + ".join([literal] * 480) + ' != "";')
+    token = attenuate(stack.token("alice"), "@" + str(code))
+    assert len(token) < 16 * 1024  # fits the header limit
+    reply = requests.post(stack.url + "/v1/device_metrics", json={}, headers={"token": token},
+                          timeout=TIMEOUT)
+    assert reply.status_code == 401
+    assert reply.json()["detail"] in ("Token could not be evaluated: ValueTooLarge",
+                                      "Token could not be fully evaluated: Timeout")
+    # Unrelated requests are answered as usual.
+    assert requests.get(stack.url + "/openapi.json", timeout=TIMEOUT).status_code == 200
