@@ -71,7 +71,7 @@ void run_before_start(asio::io_context& io, Awaitable work, std::chrono::millise
 // The parts that differ between a COGNIT deployment and standalone mode.
 struct Backends {
     std::shared_ptr<documents::DocumentSource> documents;
-    std::shared_ptr<auth::TokenAuthorizer> tokens;
+    std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens;
     std::optional<standalone::StandaloneServices> standalone;
     std::string description;
     // The issuer's root key, fetched again on SIGHUP (none in standalone mode: the ECF is the
@@ -99,7 +99,10 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     }
     // The original refuses to start without the issuer's key; so do we.
     run_before_start(io, keys->load(), config.one_timeout + std::chrono::seconds(5));
-    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(keys);
+    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
+        keys, auth::BiscuitTokenAuthorizerOptions{
+                  .cache_entries = config.token_cache_entries,
+                  .revocations = auth::revocation_list_of(config.revocation_file)});
     backends.keys = keys;
     backends.root_key_loaded = [keys] {
         try {
@@ -135,6 +138,19 @@ http::ServerOptions server_options(const config::Config& config, std::size_t des
     // An execution in flight may wait for its result up to execution_timeout.
     options.drain_timeout = config.execution_timeout + std::chrono::seconds(1);
     return options;
+}
+
+// The verified-token cache's hits, misses and size in /metrics.
+void add_token_cache_readings(observability::ServiceMetrics& metrics,
+                              std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens) {
+    metrics.add_reading("ecf_token_cache_hits_total",
+                        "Tokens whose verified signatures were found in the cache", true,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().hits); });
+    metrics.add_reading("ecf_token_cache_misses_total",
+                        "Tokens whose signatures had to be verified", true,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().misses); });
+    metrics.add_reading("ecf_token_cache_entries", "Verified tokens kept", false,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().entries); });
 }
 
 std::string url_host(const std::string& host) {
@@ -203,6 +219,7 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_health_routes(router,
                             {backends.root_key_loaded, [&broker] { return broker.connected(); },
                              [draining] { return draining->load(); }});
+    add_token_cache_readings(*metrics, backends.tokens);
     http::add_metrics_route(router, metrics);
 
     http::Server server(io, server_options(config, descriptors), router,

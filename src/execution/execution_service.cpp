@@ -98,6 +98,15 @@ ExecutionOutcome outcome_of(broker::ExecutionResult result) {
             json::object{{"detail", std::move(result.message)}}};
 }
 
+// What the token is asked to allow, as far as it is known before any document is read (the
+// flavour is in the APP_REQUIREMENT, read with the token's credentials, so it is not).
+auth::RequestFacts request_facts(const ExecutionCall& call) {
+    return {.operation = "execute",
+            .function_id = call.function_id,
+            .app_requirement_id = call.app_req_id,
+            .mode = call.mode};
+}
+
 }  // namespace
 
 ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
@@ -164,7 +173,8 @@ asio::awaitable<T> ExecutionService::before_deadline(asio::awaitable<T> work,
 
 asio::awaitable<ExecutionService::Documents> ExecutionService::authorize_and_fetch(
     const ExecutionCall& call, std::string& caller) {
-    const Credentials credentials = co_await authorizer_.authorize(call.token);
+    const Credentials credentials =
+        co_await authorizer_.authorize_request(call.token, request_facts(call));
     caller = credentials.user;
     co_return co_await fetch_both(credentials, call);
 }

@@ -73,9 +73,29 @@ void ServiceMetrics::set_results_routing(bool per_request_bindings) const {
         .Set(per_request_bindings ? 1 : 0);
 }
 
+void ServiceMetrics::add_reading(std::string name, std::string help, bool monotonic,
+                                 std::function<double()> read) {
+    readings_.push_back({std::move(name), std::move(help), monotonic, std::move(read)});
+}
+
 std::string ServiceMetrics::exposition() const {
+    auto families = registry_->Collect();
+    for (const auto& reading : readings_) {
+        prometheus::MetricFamily family;
+        family.name = reading.name;
+        family.help = reading.help;
+        family.type =
+            reading.monotonic ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+        prometheus::ClientMetric metric;
+        if (reading.monotonic)
+            metric.counter.value = reading.read();
+        else
+            metric.gauge.value = reading.read();
+        family.metric.push_back(std::move(metric));
+        families.push_back(std::move(family));
+    }
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, registry_->Collect());
+    prometheus::TextSerializer().Serialize(out, families);
     return out.str();
 }
 
