@@ -167,6 +167,10 @@ class AmqpExecutionBroker::State {
     }
     bool per_request_bindings() const { return per_request_bindings_.load(); }
     std::size_t waiting() const { return waiting_.load(); }
+    BrokerCounts counts() const {
+        return {connections_.load(), published_.load(), refused_.load(), results_.load(),
+                dropped_results_.load()};
+    }
 
   private:
     using Router = ResultRouter<std::shared_ptr<Mailbox>>;
@@ -215,6 +219,7 @@ class AmqpExecutionBroker::State {
             try {
                 connect();
                 set_connected(true);
+                connections_.fetch_add(1, std::memory_order_relaxed);
                 served = true;  // start() returns once the probe has told the routing
                 if (reported_down) {
                     spdlog::info("message broker {}: connected again",
@@ -458,16 +463,22 @@ class AmqpExecutionBroker::State {
         // Results are routed by request id only (the routing key the SR published with).
         auto entry = router_.take(d.routing_key);
         if (!entry) {
+            dropped_results_.fetch_add(1, std::memory_order_relaxed);
             spdlog::debug("result for request {} dropped: late, duplicate or not ours",
                           d.routing_key);
             return;
         }
+        results_.fetch_add(1, std::memory_order_relaxed);
         answer(*entry, parse_result(d.message.body));
     }
 
     void handle(AmqpConfirm& c) {
         if (c.channel != kPublishChannel) return;
-        for (auto& entry : router_.confirm(c.delivery_tag, c.multiple, c.ack)) {
+        const auto unconfirmed_before = router_.unconfirmed_count();
+        auto refused = router_.confirm(c.delivery_tag, c.multiple, c.ack);
+        (c.ack ? published_ : refused_)
+            .fetch_add(unconfirmed_before - router_.unconfirmed_count(), std::memory_order_relaxed);
+        for (auto& entry : refused) {
             answer(entry, ecf::Error(ErrorKind::Unavailable,
                                      "the message broker refused the execution request"));
         }
@@ -478,6 +489,7 @@ class AmqpExecutionBroker::State {
         // Unroutable: the flavour queue vanished (deleted by an operator?). Declare it again
         // next time.
         flavours_.erase(r.routing_key);
+        refused_.fetch_add(1, std::memory_order_relaxed);
         fail(r.message.properties.correlation_id, ErrorKind::Unavailable,
              "no queue took the execution request for flavour '" + r.routing_key + "'");
     }
@@ -537,7 +549,7 @@ class AmqpExecutionBroker::State {
         };
         for (auto& entry : router_.take_unconsumed(Clock::now(), unconsumed)) {
             answer(entry,
-                   ecf::Error(ErrorKind::Unavailable,
+                   ecf::Error(ErrorKind::NoRuntime,
                               "no serverless runtime consumes flavour '" + entry.flavour + "'",
                               retry_after));
         }
@@ -635,6 +647,11 @@ class AmqpExecutionBroker::State {
     bool stopping_ = false;
     std::deque<Submission> submissions_;
     std::atomic<std::size_t> waiting_{0};
+    std::atomic<std::uint64_t> connections_{0};
+    std::atomic<std::uint64_t> published_{0};
+    std::atomic<std::uint64_t> refused_{0};
+    std::atomic<std::uint64_t> results_{0};
+    std::atomic<std::uint64_t> dropped_results_{0};
     std::atomic<bool> per_request_bindings_{false};
     std::thread thread_;
 
@@ -667,6 +684,10 @@ void AmqpExecutionBroker::stop() {
 bool AmqpExecutionBroker::connected() const {
     return state_->connected();
 }
+BrokerCounts AmqpExecutionBroker::counts() const {
+    return state_->counts();
+}
+
 bool AmqpExecutionBroker::per_request_bindings() const {
     return state_->per_request_bindings();
 }

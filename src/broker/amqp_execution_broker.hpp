@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +55,15 @@ struct BrokerSettings {
 // `results` and reaches us with no per-request broker operation; a probe finds out whether it
 // does at start-up and after each reconnection. Otherwise each request id is bound (no-wait)
 // before publishing, and unbound (pipelined) after.
+// Monotonic counts of the broker's life, for an operator (all since start).
+struct BrokerCounts {
+    std::uint64_t connections = 0;      // connections established (the first and every reconnect)
+    std::uint64_t published = 0;        // execution requests confirmed by RabbitMQ
+    std::uint64_t refused = 0;          // execution requests nacked or returned by RabbitMQ
+    std::uint64_t results = 0;          // results handed to their waiter
+    std::uint64_t dropped_results = 0;  // results dropped: late, duplicate or not ours
+};
+
 class AmqpExecutionBroker final : public ExecutionBroker {
   public:
     explicit AmqpExecutionBroker(BrokerSettings settings);
@@ -73,6 +83,8 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     boost::asio::awaitable<ExecutionResult> execute(ExecutionRequest request) override;
 
     bool connected() const;
+    // What the broker thread has counted since start, for /metrics.
+    BrokerCounts counts() const;
     // True when the last probe found that unrouted results do not reach us (per-request
     // bindings).
     bool per_request_bindings() const;

@@ -70,6 +70,9 @@ class ResultRouter {
         return take_ids(refused);
     }
 
+    // Publications not confirmed yet.
+    std::size_t unconfirmed_count() const { return unconfirmed_.size(); }
+
     // Every entry whose publication is not confirmed yet (it may or may not have reached its
     // queue), taken; the next publication is numbered 1 again, as on a fresh confirm-mode
     // channel.

@@ -23,6 +23,7 @@
 #include "broker/broker_address.hpp"
 #include "cli/commands.hpp"
 #include "cli/config_reloader.hpp"
+#include "cli/metrics_readings.hpp"
 #include "config/config_loader.hpp"
 #include "core/error.hpp"
 #include "documents/document_cache.hpp"
@@ -73,6 +74,8 @@ struct Backends {
     std::shared_ptr<documents::DocumentSource> documents;
     std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens;
     std::optional<standalone::StandaloneServices> standalone;
+    // The OpenNebula documents' cache (none in standalone mode), for /metrics.
+    std::shared_ptr<documents::DocumentCache> document_cache;
     std::string description;
     // The issuer's root key, fetched again on SIGHUP (none in standalone mode: the ECF is the
     // issuer).
@@ -85,8 +88,9 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     Backends backends;
     auto opennebula = std::make_shared<documents::OpenNebulaDocumentSource>(
         io.get_executor(), config.one_xmlrpc_or_default(), config.one_timeout);
-    backends.documents = std::make_shared<documents::DocumentCache>(
+    backends.document_cache = std::make_shared<documents::DocumentCache>(
         opennebula, config.document_cache_ttl, config.document_cache_entries);
+    backends.documents = backends.document_cache;
 
     std::shared_ptr<auth::RootKeySource> keys;
     if (config.public_key) {
@@ -138,19 +142,6 @@ http::ServerOptions server_options(const config::Config& config, std::size_t des
     // An execution in flight may wait for its result up to execution_timeout.
     options.drain_timeout = config.execution_timeout + std::chrono::seconds(1);
     return options;
-}
-
-// The verified-token cache's hits, misses and size in /metrics.
-void add_token_cache_readings(observability::ServiceMetrics& metrics,
-                              std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens) {
-    metrics.add_reading("ecf_token_cache_hits_total",
-                        "Tokens whose verified signatures were found in the cache", true,
-                        [tokens] { return static_cast<double>(tokens->cache_counts().hits); });
-    metrics.add_reading("ecf_token_cache_misses_total",
-                        "Tokens whose signatures had to be verified", true,
-                        [tokens] { return static_cast<double>(tokens->cache_counts().misses); });
-    metrics.add_reading("ecf_token_cache_entries", "Verified tokens kept", false,
-                        [tokens] { return static_cast<double>(tokens->cache_counts().entries); });
 }
 
 std::string url_host(const std::string& host) {
@@ -209,7 +200,7 @@ int serve(const std::string& config_path, bool path_given) {
 
     execution::ExecutionService executions(*backends.tokens, *backends.documents, broker,
                                            {config.execution_timeout, config.queue_allowance},
-                                           execution::make_uuid4);
+                                           execution::make_uuid4, metrics);
     http::Router router;
     http::add_api_routes(router, executions, *backends.tokens);
     if (backends.standalone) backends.standalone->add_routes(router);
@@ -224,6 +215,9 @@ int serve(const std::string& config_path, bool path_given) {
 
     http::Server server(io, server_options(config, descriptors), router,
                         {std::make_shared<observability::AccessLog>(logger), metrics}, logger);
+    add_broker_readings(*metrics, broker);
+    add_server_readings(*metrics, server);
+    if (backends.document_cache) add_document_cache_readings(*metrics, backends.document_cache);
     try {
         server.start();
     } catch (const std::exception& e) {

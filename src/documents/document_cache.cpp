@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -74,6 +75,8 @@ struct DocumentCache::State {
     };
 
     mutable std::mutex mutex;
+    std::atomic<std::uint64_t> hits{0};
+    std::atomic<std::uint64_t> misses{0};
     std::unordered_map<std::string, Entry> entries;
     std::list<std::string> order;  // oldest first; every entry has the same lifetime
     std::unordered_map<std::string, std::shared_ptr<Flight>> flights;
@@ -195,6 +198,14 @@ std::size_t DocumentCache::size() const {
     return state_->entries.size();
 }
 
+std::uint64_t DocumentCache::hits() const {
+    return state_->hits.load(std::memory_order_relaxed);
+}
+
+std::uint64_t DocumentCache::misses() const {
+    return state_->misses.load(std::memory_order_relaxed);
+}
+
 asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, std::int64_t id) {
     auto state = state_;
     const Credentials session = credentials;
@@ -207,12 +218,14 @@ asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, s
         if (state->caching()) {
             if (auto it = state->entries.find(key); it != state->entries.end()) {
                 if (it->second.expires > Clock::now()) {
+                    state->hits.fetch_add(1, std::memory_order_relaxed);
                     Document hit = it->second.document;
                     co_return hit;
                 }
                 state->erase(it);
             }
         }
+        state->misses.fetch_add(1, std::memory_order_relaxed);
         auto& slot = state->flights[key];
         if (!slot) {
             slot = std::make_shared<Flight>();

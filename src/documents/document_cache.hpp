@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "documents/document_source.hpp"
@@ -26,6 +27,10 @@ class DocumentCache : public DocumentSource {
                                            std::int64_t id) override;
 
     std::size_t size() const;
+    // Fetches answered from the cache, and fetches that went to the source (or joined a call
+    // to it), since start.
+    std::uint64_t hits() const;
+    std::uint64_t misses() const;
 
   private:
     struct State;

@@ -107,18 +107,33 @@ auth::RequestFacts request_facts(const ExecutionCall& call) {
             .mode = call.mode};
 }
 
+observability::ExecutionEnding ending_of(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::Timeout:
+            return observability::ExecutionEnding::Timeout;
+        case ErrorKind::NoRuntime:
+            return observability::ExecutionEnding::NoRuntime;
+        case ErrorKind::Unavailable:
+            return observability::ExecutionEnding::BrokerUnavailable;
+        default:
+            return observability::ExecutionEnding::Rejected;
+    }
+}
+
 }  // namespace
 
 ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
                                    documents::DocumentSource& documents,
                                    broker::ExecutionBroker& broker, ExecutionLimits limits,
-                                   RequestIdSource request_ids)
+                                   RequestIdSource request_ids,
+                                   std::shared_ptr<const observability::ExecutionObserver> observer)
     : authorizer_(authorizer),
       documents_(documents),
       broker_(broker),
       execution_timeout_(limits.execution_timeout),
       queue_allowance_(limits.queue_allowance),
-      request_ids_(std::move(request_ids)) {}
+      request_ids_(std::move(request_ids)),
+      observer_(std::move(observer)) {}
 
 // GCC 12 warns of a mismatched operator delete on these coroutines' frames, which asio allocates
 // and frees with its own pair of operators: a known false positive of GCC's coroutines.
@@ -185,23 +200,54 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     // the runtime all spend from it, so a slow OpenNebula cannot hold a device longer than a
     // slow runtime could.
     const auto received = Clock::now();
-    const ExecutionLimits limits = this->limits();
-    auto [function, requirement] = co_await before_deadline(authorize_and_fetch(call, caller),
-                                                            received + limits.execution_timeout);
-    require_type(function, DocumentType::Function);
-    require_type(requirement, DocumentType::AppRequirement);
+    observability::ExecutionRecord record;
+    std::string flavour;
+    Clock::time_point handed_over;
+    // Every execution is told to the observer once, however it ends.
+    const auto finish = [&](observability::ExecutionEnding ending) {
+        if (!observer_) return;
+        const auto now = Clock::now();
+        record.flavour = flavour;
+        record.ending = ending;
+        record.duration = std::chrono::duration_cast<std::chrono::microseconds>(now - received);
+        if (record.queued) {
+            record.queue_duration =
+                std::chrono::duration_cast<std::chrono::microseconds>(now - handed_over);
+        }
+        observer_->finished(record);
+    };
+    try {
+        const ExecutionLimits limits = this->limits();
+        auto [function, requirement] = co_await before_deadline(
+            authorize_and_fetch(call, caller), received + limits.execution_timeout);
+        require_type(function, DocumentType::Function);
+        require_type(requirement, DocumentType::AppRequirement);
 
-    broker::ExecutionRequest request;
-    request.flavour = flavour_of(requirement);
-    request.request_id = request_ids_();
-    request.body = request_message(request.request_id, call, function);
-    request.deadline = received + time_limit_for(requirement, limits);
-    if (request.deadline <= Clock::now()) {
-        // The requirement's own limit is already spent by the reads: do not queue work that
-        // nobody will wait for.
-        throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
+        broker::ExecutionRequest request;
+        request.flavour = flavour_of(requirement);
+        request.request_id = request_ids_();
+        request.body = request_message(request.request_id, call, function);
+        request.deadline = received + time_limit_for(requirement, limits);
+        if (request.deadline <= Clock::now()) {
+            // The requirement's own limit is already spent by the reads: do not queue work that
+            // nobody will wait for.
+            throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
+        }
+        flavour = request.flavour;
+        handed_over = Clock::now();
+        if (observer_) observer_->queued(flavour);
+        record.queued = true;
+        auto outcome = outcome_of(co_await broker_.execute(std::move(request)));
+        finish(outcome.status == 200 ? observability::ExecutionEnding::Ok
+                                     : observability::ExecutionEnding::RuntimeError);
+        co_return outcome;
+    } catch (const Error& e) {
+        finish(ending_of(e.kind()));
+        throw;
+    } catch (...) {
+        finish(observability::ExecutionEnding::Rejected);
+        throw;
     }
-    co_return outcome_of(co_await broker_.execute(std::move(request)));
 }
 #pragma GCC diagnostic pop
 

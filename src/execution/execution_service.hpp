@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <tuple>
 
 #include "auth/token_authorizer.hpp"
 #include "broker/execution_broker.hpp"
 #include "documents/document_source.hpp"
+#include "observability/execution_observer.hpp"
 
 namespace ecf::execution {
 
@@ -47,9 +49,11 @@ using RequestIdSource = std::function<std::string()>;
 // answer of contract §1.
 class ExecutionService {
   public:
+    // `observer` (may be null) is told about every execution: the metrics, the log.
     ExecutionService(auth::TokenAuthorizer& authorizer, documents::DocumentSource& documents,
                      broker::ExecutionBroker& broker, ExecutionLimits limits,
-                     RequestIdSource request_ids);
+                     RequestIdSource request_ids,
+                     std::shared_ptr<const observability::ExecutionObserver> observer = nullptr);
 
     // `caller` is set to the token's user name as soon as it is known, so that a failure after
     // authorization is still attributed in the access log. Throws ecf::Error.
@@ -84,6 +88,7 @@ class ExecutionService {
     std::atomic<std::chrono::milliseconds> execution_timeout_;
     std::atomic<std::chrono::milliseconds> queue_allowance_;
     RequestIdSource request_ids_;
+    std::shared_ptr<const observability::ExecutionObserver> observer_;
 };
 
 }  // namespace ecf::execution

@@ -36,6 +36,8 @@ beast_http::status status_of(ErrorKind kind) noexcept {
             return beast_http::status::not_implemented;
         case ErrorKind::Unavailable:
             return beast_http::status::service_unavailable;
+        case ErrorKind::NoRuntime:
+            return beast_http::status::service_unavailable;
         case ErrorKind::Timeout:
             return beast_http::status::gateway_timeout;
     }

@@ -6,8 +6,12 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <mutex>
 #include <sstream>
+#include <unordered_set>
 
 namespace ecf::observability {
 
@@ -15,6 +19,17 @@ struct ServiceMetrics::Families {
     prometheus::Family<prometheus::Counter>& requests;
     prometheus::Family<prometheus::Histogram>& durations;
     prometheus::Family<prometheus::Gauge>& results_routing;
+    prometheus::Family<prometheus::Counter>& executions_started;
+    prometheus::Family<prometheus::Counter>& executions_finished;
+    prometheus::Family<prometheus::Histogram>& execution_durations;
+    prometheus::Family<prometheus::Histogram>& execution_queue_durations;
+    prometheus::Family<prometheus::Gauge>& executions_waiting;
+};
+
+// The flavours that became labels so far (bounded).
+struct ServiceMetrics::FlavourLabels {
+    std::mutex mutex;
+    std::unordered_set<std::string> seen;
 };
 
 namespace {
@@ -53,7 +68,30 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
                   "set by a RabbitMQ policy, no broker operation per request; "
                   "per_request_bindings: one binding per request)")
             .Register(*registry_),
+        prometheus::BuildCounter()
+            .Name("ecf_executions_started_total")
+            .Help("Executions handed to the broker, by flavour")
+            .Register(*registry_),
+        prometheus::BuildCounter()
+            .Name("ecf_executions_finished_total")
+            .Help("Executions answered, by flavour and outcome (ok, runtime_error, timeout, "
+                  "no_runtime, broker_unavailable, rejected)")
+            .Register(*registry_),
+        prometheus::BuildHistogram()
+            .Name("ecf_execution_duration_seconds")
+            .Help("Time from an execution's arrival to its answer, by flavour")
+            .Register(*registry_),
+        prometheus::BuildHistogram()
+            .Name("ecf_execution_queue_duration_seconds")
+            .Help("Time from the hand-off to the broker to the answer (queue and runtime), by "
+                  "flavour")
+            .Register(*registry_),
+        prometheus::BuildGauge()
+            .Name("ecf_executions_waiting")
+            .Help("Executions waiting for their result now, by flavour")
+            .Register(*registry_),
     });
+    flavour_labels_ = std::make_unique<FlavourLabels>();
 }
 
 ServiceMetrics::~ServiceMetrics() = default;
@@ -64,6 +102,40 @@ void ServiceMetrics::record(const AccessRecord& record) const {
         .Increment();
     families_->durations.Add({{"method", method}}, duration_buckets())
         .Observe(static_cast<double>(record.duration.count()) / 1e6);
+}
+
+std::string ServiceMetrics::flavour_label(std::string_view flavour) const {
+    if (flavour.empty()) return "none";
+    const bool printable = flavour.size() <= kMaxFlavourLabelBytes &&
+                           std::all_of(flavour.begin(), flavour.end(), [](unsigned char c) {
+                               return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+                           });
+    if (!printable) return "other";
+    std::lock_guard lock(flavour_labels_->mutex);
+    auto& seen = flavour_labels_->seen;
+    if (seen.contains(std::string(flavour))) return std::string(flavour);
+    if (seen.size() >= kMaxFlavourLabels) return "other";
+    return *seen.emplace(flavour).first;
+}
+
+void ServiceMetrics::queued(std::string_view flavour) const {
+    const auto label = flavour_label(flavour);
+    families_->executions_started.Add({{"flavour", label}}).Increment();
+    families_->executions_waiting.Add({{"flavour", label}}).Increment();
+}
+
+void ServiceMetrics::finished(const ExecutionRecord& record) const {
+    const auto label = flavour_label(record.flavour);
+    if (record.queued) families_->executions_waiting.Add({{"flavour", label}}).Decrement();
+    families_->executions_finished
+        .Add({{"flavour", label}, {"outcome", std::string(name_of(record.ending))}})
+        .Increment();
+    families_->execution_durations.Add({{"flavour", label}}, duration_buckets())
+        .Observe(static_cast<double>(record.duration.count()) / 1e6);
+    if (record.queued) {
+        families_->execution_queue_durations.Add({{"flavour", label}}, duration_buckets())
+            .Observe(static_cast<double>(record.queue_duration.count()) / 1e6);
+    }
 }
 
 void ServiceMetrics::set_results_routing(bool per_request_bindings) const {

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+
+#include "auth/biscuit_token_authorizer.hpp"
+#include "broker/amqp_execution_broker.hpp"
+#include "documents/document_cache.hpp"
+#include "http/server.hpp"
+#include "observability/service_metrics.hpp"
+
+namespace ecf::cli {
+
+// Values the service's parts keep themselves, read into /metrics at each scrape. Each must be
+// added before the server starts serving; each reading holds what it reads alive.
+
+// The verified-token cache's hits, misses and size.
+void add_token_cache_readings(observability::ServiceMetrics& metrics,
+                              std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens);
+
+// The broker connection's state and counts (connections, confirms, refusals, results).
+void add_broker_readings(observability::ServiceMetrics& metrics,
+                         const broker::AmqpExecutionBroker& broker);
+
+// The document cache's hits and misses.
+void add_document_cache_readings(observability::ServiceMetrics& metrics,
+                                 std::shared_ptr<documents::DocumentCache> cache);
+
+// HTTP connections open now.
+void add_server_readings(observability::ServiceMetrics& metrics, const http::Server& server);
+
+}  // namespace ecf::cli
