@@ -213,7 +213,7 @@ boost::asio::awaitable<User> DeviceApi::caller(http::RequestContext& context) {
     const std::string token(context.request["token"]);
     if (token.empty()) throw Error(ErrorKind::MissingToken, "Missing token in header");
     const auto credentials = co_await tokens_->authorize(token);
-    auto user = co_await documents_->authenticate(credentials);
+    auto user = co_await documents_->authenticate(credentials, context.peer);
     context.user = user.name;
     co_return user;
 }
@@ -238,7 +238,7 @@ DeviceApi::Awaitable DeviceApi::authenticate(http::RequestContext& context) {
         throw Error(ErrorKind::Unauthorized, "Invalid authentication credentials");
     }
     const Credentials credentials{pair->substr(0, colon), pair->substr(colon + 1)};
-    const auto user = co_await documents_->authenticate(credentials);
+    const auto user = co_await documents_->authenticate(credentials, context.peer);
     context.user = user.name;
     co_return json_answer(beast_http::status::created,
                           json::string(issuer_->issue(credentials.user, credentials.password)),

@@ -8,9 +8,9 @@ StandaloneDocumentSource::StandaloneDocumentSource(
     std::shared_ptr<SqliteDocumentStore> store, std::shared_ptr<AsyncCredentialVerifier> verifier)
     : store_(std::move(store)), verifier_(std::move(verifier)) {}
 
-boost::asio::awaitable<User> StandaloneDocumentSource::authenticate(
-    const Credentials& credentials) {
-    auto user = co_await verifier_->verify(credentials);
+boost::asio::awaitable<User> StandaloneDocumentSource::authenticate(const Credentials& credentials,
+                                                                    std::string peer) {
+    auto user = co_await verifier_->verify(credentials, std::move(peer));
     // OpenNebula's own wording for a bad session; it never says which half was wrong.
     if (!user)
         throw Error(ErrorKind::Unauthorized,

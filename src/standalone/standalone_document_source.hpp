@@ -21,7 +21,9 @@ class StandaloneDocumentSource : public documents::DocumentSource {
                                                       std::int64_t id) override;
 
     // The authenticated user, or ecf::Error(Unauthorized) as OpenNebula answers bad sessions.
-    boost::asio::awaitable<User> authenticate(const Credentials& credentials);
+    // `peer` (the caller's address, when known) is what failed checks are limited by.
+    boost::asio::awaitable<User> authenticate(const Credentials& credentials,
+                                              std::string peer = {});
     // Document `id` when `user` may use it; Forbidden / NotFound otherwise.
     documents::Document fetch_as(const User& user, std::int64_t id);
 

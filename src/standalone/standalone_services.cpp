@@ -26,7 +26,6 @@ namespace {
 // against the stored hash on every use).
 constexpr std::chrono::seconds kRememberChecksFor{60};
 constexpr std::size_t kRememberedChecks = 10'000;
-constexpr std::size_t kHashingThreads = 1;
 constexpr std::size_t kWaitingHashes = 64;
 
 void prepare_data_dir(const std::filesystem::path& folder) {
@@ -65,7 +64,7 @@ StandaloneServices make_standalone_services(const config::Config& config,
     auto users = std::make_shared<UserDirectory>(folder / "users");
     auto verifier = std::make_shared<AsyncCredentialVerifier>(
         std::make_shared<CredentialVerifier>(users, kRememberChecksFor, kRememberedChecks),
-        kHashingThreads, kWaitingHashes);
+        AsyncCredentialVerifier::default_threads(), kWaitingHashes);
     auto documents = std::make_shared<StandaloneDocumentSource>(store, verifier);
     const auto keys = load_or_create_root_key(folder / "root_key");
     auto issuer = std::make_shared<TokenIssuer>(keys);

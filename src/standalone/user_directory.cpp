@@ -31,6 +31,17 @@ bool UserDirectory::valid_name(std::string_view name) {
     });
 }
 
+std::string UserDirectory::hash_password(std::string_view password) {
+    ensure_sodium();
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password.data(), password.size(),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        throw Error(ErrorKind::Internal, "out of memory while hashing the password");
+    }
+    return hash;
+}
+
 bool UserDirectory::password_matches(const std::string& hash, std::string_view password) {
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
@@ -96,12 +107,7 @@ std::int64_t UserDirectory::add(const std::string& name, std::string_view passwo
                     "a user name is 1 to 128 letters, digits, '_', '-', '.' or '@'");
     }
     if (password.empty()) throw Error(ErrorKind::BadRequest, "the password is empty");
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(hash, password.data(), password.size(),
-                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-        throw Error(ErrorKind::Internal, "out of memory while hashing the password");
-    }
+    const std::string hash = hash_password(password);
     std::lock_guard lock(mutex_);
     reload_if_changed();
     auto users = users_;

@@ -33,6 +33,8 @@ class UserDirectory {
     std::vector<User> list();
     std::optional<User> find(std::string_view name);
 
+    // The Argon2id string of `password` with the parameters every user gets (tens of ms).
+    static std::string hash_password(std::string_view password);
     // True when `password` matches `hash` (constant-time; tens of milliseconds).
     static bool password_matches(const std::string& hash, std::string_view password);
     // Names are what OpenNebula accepts and a line of the file can hold.

@@ -236,3 +236,57 @@ def test_users_list_shows_names_never_hashes(ecf):
     refused = ecf_cli(ecf, "users", "add", "dave", input="secret\n")
     assert refused.returncode != 0
     assert "secret" not in refused.stdout + refused.stderr
+
+
+def login_from(ecf, user, source):
+    """POST /v1/authenticate over a connection from `source` (another loopback address)."""
+    import base64
+    import http.client
+    from urllib.parse import urlparse
+    where = urlparse(ecf.url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=TIMEOUT,
+                                            source_address=(source, 0))
+    try:
+        auth = base64.b64encode(("%s:%s" % user).encode()).decode()
+        connection.request("POST", "/v1/authenticate", headers={"Authorization": "Basic " + auth})
+        response = connection.getresponse()
+        return response.status, response.getheader("Retry-After"), response.read()
+    finally:
+        connection.close()
+
+
+def test_a_wrong_password_flood_gets_429_while_real_users_log_in(rabbitmq):
+    import concurrent.futures
+    import threading
+    real_users = {"real%d" % i: "pass-%d" % i for i in range(4)}
+    process = start_standalone(rabbitmq, dict([ALICE, BOB], **real_users))
+    try:
+        # Alice logged in before the flood: her check is remembered and needs no hash.
+        assert login_from(process, ALICE, "127.0.0.1")[0] == 201
+        flooding = threading.Event()
+
+        def wrong_password(i):
+            flooding.set()
+            response = requests.post(process.url + "/v1/authenticate",
+                                     auth=("bob", "wrong-%d" % i), timeout=TIMEOUT)
+            return response.status_code, response.headers.get("Retry-After")
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=80) as pool:
+            flood = [pool.submit(wrong_password, i) for i in range(300)]
+            assert flooding.wait(timeout=TIMEOUT)
+            # Users who never logged in before: each needs a full Argon2 check now.
+            fresh = [login_from(process, (name, password), "127.0.0.2")
+                     for name, password in real_users.items()]
+            remembered = [login_from(process, ALICE, "127.0.0.1") for _ in range(5)]
+            answers = [f.result(timeout=120) for f in flood]
+        assert [status for status, _, _ in fresh] == [201] * len(real_users), fresh
+        assert [status for status, _, _ in remembered] == [201] * 5, remembered
+        statuses = [status for status, _ in answers]
+        assert set(statuses) <= {401, 429}, set(statuses)
+        assert statuses.count(429) > 200
+        assert all(int(retry) >= 1 for status, retry in answers if status == 429)
+        # The address is limited, the rest of the world is not.
+        status, retry_after, _ = login_from(process, ("bob", "wrong"), "127.0.0.1")
+        assert status == 429 and int(retry_after) >= 1
+    finally:
+        process.stop()
