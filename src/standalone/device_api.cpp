@@ -182,7 +182,9 @@ DeviceApi::DeviceApi(std::shared_ptr<SqliteDocumentStore> store,
                                ? std::string("127.0.0.1")
                                : config.host) +
                           ":" + std::to_string(config.port)),
-      cluster_id_(config.cluster_id) {}
+      cluster_id_(config.cluster_id),
+      max_documents_per_user_(config.max_documents_per_user),
+      flavours_(config.flavours) {}
 
 void DeviceApi::add_routes(http::Router& router) {
     auto self = shared_from_this();
@@ -252,9 +254,9 @@ DeviceApi::Awaitable DeviceApi::public_key(http::RequestContext& context) {
 DeviceApi::Awaitable DeviceApi::create_requirement(http::RequestContext& context) {
     // As FastAPI does, the body is checked (422) before the token (400/401).
     const auto values = requirement_template(parse_body(context));
+    check_flavour(values);
     const auto user = co_await caller(context);
-    const auto id = store_->create({user.uid, user.name}, DocumentType::AppRequirement,
-                                   "app_requirement", values);
+    const auto id = create_owned(user, DocumentType::AppRequirement, "app_requirement", values);
     co_return json_answer(beast_http::status::ok, id, context.request);
 }
 
@@ -267,6 +269,7 @@ DeviceApi::Awaitable DeviceApi::read_requirement(http::RequestContext& context) 
 
 DeviceApi::Awaitable DeviceApi::update_requirement(http::RequestContext& context) {
     const auto values = requirement_template(parse_body(context));
+    check_flavour(values);
     parse_id(context);
     const auto user = co_await caller(context);
     const auto document = requirement_of(user, context);
@@ -306,9 +309,31 @@ DeviceApi::Awaitable DeviceApi::upload_function(http::RequestContext& context) {
     const auto values = function_template(parse_body(context));
     const auto user = co_await caller(context);
     const std::string hash(values.at("FC_HASH").as_string());
-    auto id = store_->find_function(user.name, hash);
-    if (!id) id = store_->create({user.uid, user.name}, DocumentType::Function, "function", values);
+    const std::string code(values.at("FC").as_string());
+    // The existing id only for the same FC_HASH and the same FC: the client computes FC_HASH
+    // (of the bytecode, not of FC), so it cannot be checked, only never trusted alone.
+    auto id = store_->find_function(user.uid, hash, code);
+    if (!id) id = create_owned(user, DocumentType::Function, "function", values);
     co_return json_answer(beast_http::status::ok, *id, context.request);
+}
+
+std::int64_t DeviceApi::create_owned(const User& user, DocumentType type, const char* name,
+                                     const json::object& values) {
+    const auto id =
+        store_->create_within({user.uid, user.name}, max_documents_per_user_, type, name, values);
+    if (!id) {
+        throw Error(ErrorKind::Forbidden, "document quota reached: at most " +
+                                              std::to_string(max_documents_per_user_) +
+                                              " documents per user; delete some first");
+    }
+    return *id;
+}
+
+void DeviceApi::check_flavour(const json::object& values) const {
+    const auto* flavour = values.if_contains("FLAVOUR");
+    if (flavour && flavour->is_string() && !flavours_.allows(flavour->as_string())) {
+        unprocessable("FLAVOUR: not one this cluster serves (configuration key flavours)");
+    }
 }
 
 std::string DeviceApi::own_address(const http::RequestContext& context) const {

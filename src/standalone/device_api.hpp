@@ -7,6 +7,7 @@
 #include "auth/token_authorizer.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
+#include "standalone/flavour_allow_list.hpp"
 #include "standalone/sqlite_document_store.hpp"
 #include "standalone/standalone_document_source.hpp"
 #include "standalone/token_issuer.hpp"
@@ -38,6 +39,7 @@ class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
     // A stored requirement template as the COGNIT frontend answers it (AppRequirements).
     static boost::json::object requirement_response(const boost::json::object& template_values);
     // A FUNCTION template from an upload body ({LANG, FC, FC_HASH}).
+    // (Quota: at most max_documents_per_user documents each; past it, 403.)
     static boost::json::object function_template(const boost::json::value& body);
 
   private:
@@ -56,6 +58,11 @@ class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
     // The caller's APP_REQUIREMENT `{id}`, with the COGNIT frontend's answers otherwise.
     documents::Document requirement_of(const User& user, const http::RequestContext& context);
     std::string own_address(const http::RequestContext& context) const;
+    // A new document of `user`, within the per-user quota (Forbidden beyond it).
+    std::int64_t create_owned(const User& user, documents::DocumentType type, const char* name,
+                              const boost::json::object& values);
+    // Unprocessable when the configuration's flavour allow-list does not hold `values`' FLAVOUR.
+    void check_flavour(const boost::json::object& values) const;
 
     std::shared_ptr<SqliteDocumentStore> store_;
     std::shared_ptr<StandaloneDocumentSource> documents_;
@@ -64,6 +71,8 @@ class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
     std::string public_key_hex_;
     std::string configured_address_;
     std::int64_t cluster_id_;
+    std::size_t max_documents_per_user_;
+    FlavourAllowList flavours_;
 };
 
 }  // namespace ecf::standalone

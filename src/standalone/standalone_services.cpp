@@ -65,7 +65,8 @@ StandaloneServices make_standalone_services(const config::Config& config,
     auto verifier = std::make_shared<AsyncCredentialVerifier>(
         std::make_shared<CredentialVerifier>(users, kRememberChecksFor, kRememberedChecks),
         AsyncCredentialVerifier::default_threads(), kWaitingHashes);
-    auto documents = std::make_shared<StandaloneDocumentSource>(store, verifier);
+    auto documents = std::make_shared<StandaloneDocumentSource>(store, verifier,
+                                                                FlavourAllowList(config.flavours));
     const auto keys = load_or_create_root_key(folder / "root_key");
     auto issuer = std::make_shared<TokenIssuer>(keys);
     auto tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(

@@ -51,6 +51,7 @@ void UserDirectory::reload_if_changed() {
     const auto size = std::filesystem::file_size(file_, ec);
     if (ec) {  // no file yet: no users
         users_.clear();
+        next_uid_ = 1;
         loaded_size_ = static_cast<std::uintmax_t>(-1);
         return;
     }
@@ -59,8 +60,18 @@ void UserDirectory::reload_if_changed() {
     std::ifstream in(file_);
     if (!in) throw Error(ErrorKind::Internal, "cannot read the user file " + file_.string());
     std::vector<User> users;
+    std::int64_t next_uid = 1;
     std::string line;
+    static constexpr std::string_view kNextUid = "#next_uid:";
     while (std::getline(in, line)) {
+        if (line.rfind(kNextUid, 0) == 0) {
+            try {
+                next_uid =
+                    std::max<std::int64_t>(next_uid, std::stoll(line.substr(kNextUid.size())));
+            } catch (const std::exception&) {
+            }
+            continue;
+        }
         if (line.empty() || line[0] == '#') continue;
         const auto first = line.find(':');
         const auto second = first == std::string::npos ? first : line.find(':', first + 1);
@@ -73,9 +84,13 @@ void UserDirectory::reload_if_changed() {
             continue;
         }
         user.password_hash = line.substr(second + 1);
-        if (valid_name(user.name)) users.push_back(std::move(user));
+        if (valid_name(user.name)) {
+            next_uid = std::max(next_uid, user.uid + 1);
+            users.push_back(std::move(user));
+        }
     }
     users_ = std::move(users);
+    next_uid_ = next_uid;
     loaded_time_ = time;
     loaded_size_ = size;
 }
@@ -83,6 +98,7 @@ void UserDirectory::reload_if_changed() {
 void UserDirectory::write(const std::vector<User>& users) {
     std::ostringstream text;
     text << "# ecf users: NAME:UID:ARGON2ID-HASH (managed by `ecf users`)\n";
+    text << "#next_uid:" << next_uid_ << '\n';
     for (const auto& user : users) {
         text << user.name << ':' << user.uid << ':' << user.password_hash << '\n';
     }
@@ -118,10 +134,11 @@ std::int64_t UserDirectory::add(const std::string& name, std::string_view passwo
         existing->password_hash = hash;
         uid = existing->uid;
     } else {
-        // UIDs start at 1 like OpenNebula's ordinary users (0 is oneadmin).
-        std::int64_t highest = 0;
-        for (const auto& u : users) highest = std::max(highest, u.uid);
-        uid = highest + 1;
+        // UIDs start at 1 like OpenNebula's ordinary users (0 is oneadmin), and are never
+        // given again after a removal.
+        uid = next_uid_;
+        for (const auto& u : users) uid = std::max(uid, u.uid + 1);
+        next_uid_ = uid + 1;
         users.push_back(User{name, uid, hash});
     }
     write(users);

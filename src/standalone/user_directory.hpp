@@ -18,7 +18,9 @@ struct User {
 };
 
 // The users of standalone mode, in one text file of data_dir (mode 0600), one user a line:
-// `NAME:UID:ARGON2ID-HASH`. The server and the `ecf users` command line share the file: a
+// `NAME:UID:ARGON2ID-HASH`, and a line `#next_uid:N`: UIDs are never given twice, so that a
+// user removed and added again does not own the old user's documents (they are owned by UID).
+// The server and the `ecf users` command line share the file: a
 // change is written to a temporary file and renamed over it, and readers load it again when its
 // modification time or size changed, so a user added while the server runs can log in at once.
 // Throws ecf::Error(Internal) when the file cannot be read or written, BadRequest on a bad name.
@@ -47,6 +49,7 @@ class UserDirectory {
     std::filesystem::path file_;
     std::mutex mutex_;
     std::vector<User> users_;
+    std::int64_t next_uid_ = 1;
     std::filesystem::file_time_type loaded_time_{};
     std::uintmax_t loaded_size_ = static_cast<std::uintmax_t>(-1);
 };

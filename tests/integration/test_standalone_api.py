@@ -290,3 +290,64 @@ def test_a_wrong_password_flood_gets_429_while_real_users_log_in(rabbitmq):
         assert status == 429 and int(retry_after) >= 1
     finally:
         process.stop()
+
+
+def test_quotas_flavours_ownership_and_file_modes(rabbitmq):
+    import os
+    import stat
+    process = start_standalone(rabbitmq, dict([ALICE, BOB]),
+                               "max_documents_per_user: 3\nflavours: [Nature, Energy]\n")
+    try:
+        alice = token_of(process, ALICE)
+        # Flavours outside the allow-list are refused where a requirement is made or changed.
+        response = requests.post(process.url + "/v1/app_requirements", headers={"token": alice},
+                                 json={"FLAVOUR": "Elsewhere"}, timeout=TIMEOUT)
+        assert response.status_code == 422 and "FLAVOUR" in response.json()["detail"]
+        rid = requirement(process, alice, {"FLAVOUR": "Energy"})
+        response = requests.put("%s/v1/app_requirements/%d" % (process.url, rid),
+                                headers={"token": alice}, json={"FLAVOUR": "Elsewhere"},
+                                timeout=TIMEOUT)
+        assert response.status_code == 422
+        # ... and where an execution reads one (this one predates the list: made on the CLI).
+        added = ecf_cli(process, "documents", "add", "--user", "alice", "--type",
+                        "app_requirement", "--flavour", "Elsewhere")
+        assert added.returncode == 0, added.stderr
+        old = int(added.stdout)
+        # De-duplication needs the same FC as well as the same FC_HASH.
+        first = upload(process, alice, "h", "Zmlyc3Q=")
+        assert upload(process, alice, "h", "Zmlyc3Q=") == first
+        response = requests.post("%s/v1/functions/%d/execute" % (process.url, first),
+                                 params={"app_req_id": old, "mode": "sync"},
+                                 headers={"token": alice}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+        # Alice owns 3 documents now: the quota is reached.
+        response = requests.post(process.url + "/v1/daas/upload", headers={"token": alice},
+                                 json={"LANG": "PY", "FC": "c2Vjb25k", "FC_HASH": "h"},
+                                 timeout=TIMEOUT)
+        assert response.status_code == 403 and "quota" in response.json()["detail"]
+        response = requests.post(process.url + "/v1/app_requirements", headers={"token": alice},
+                                 json={"FLAVOUR": "Nature"}, timeout=TIMEOUT)
+        assert response.status_code == 403
+        # Deleting one makes room; a different FC under the same FC_HASH is a new function.
+        assert requests.delete("%s/v1/app_requirements/%d" % (process.url, old),
+                               headers={"token": alice}, timeout=TIMEOUT).status_code == 204
+        assert upload(process, alice, "h", "c2Vjb25k") != first
+        # Bob's quota is his own.
+        bob = token_of(process, BOB)
+        bobs = upload(process, bob, "b", "Ym9i")
+        # Bob removed and added again: a new user, who does not own the old Bob's documents.
+        assert ecf_cli(process, "users", "remove", "bob").returncode == 0
+        from standalone_support import add_user
+        add_user(process.data_dir, "bob", BOB[1])
+        new_bob = token_of(process, BOB)
+        response = requests.post("%s/v1/functions/%d/execute" % (process.url, bobs),
+                                 params={"app_req_id": rid, "mode": "sync"},
+                                 headers={"token": new_bob}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+        assert upload(process, new_bob, "b", "Ym9i") != bobs  # not the old Bob's id either
+        # The data folder and the store are the owner's only.
+        assert stat.S_IMODE(os.stat(process.data_dir).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(os.path.join(process.data_dir,
+                                                 "documents.sqlite")).st_mode) == 0o600
+    finally:
+        process.stop()
