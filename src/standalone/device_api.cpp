@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "http/bounded_json.hpp"
+#include "observability/log_text.hpp"
 
 namespace ecf::standalone {
 
@@ -171,7 +172,7 @@ DeviceApi::DeviceApi(std::shared_ptr<SqliteDocumentStore> store,
                      std::shared_ptr<StandaloneDocumentSource> documents,
                      std::shared_ptr<auth::TokenAuthorizer> tokens,
                      std::shared_ptr<TokenIssuer> issuer, std::string public_key_hex,
-                     const config::Config& config)
+                     const config::Config& config, std::shared_ptr<spdlog::logger> logger)
     : store_(std::move(store)),
       documents_(std::move(documents)),
       tokens_(std::move(tokens)),
@@ -184,7 +185,8 @@ DeviceApi::DeviceApi(std::shared_ptr<SqliteDocumentStore> store,
                           ":" + std::to_string(config.port)),
       cluster_id_(config.cluster_id),
       max_documents_per_user_(config.max_documents_per_user),
-      flavours_(config.flavours) {}
+      flavours_(config.flavours),
+      logger_(std::move(logger)) {}
 
 void DeviceApi::add_routes(http::Router& router) {
     auto self = shared_from_this();
@@ -209,6 +211,7 @@ void DeviceApi::add_routes(http::Router& router) {
     // A function's code travels in the body: the large body limit, as for executions.
     route(beast_http::verb::post, "/v1/daas/upload", &DeviceApi::upload_function,
           http::large_payload_limits());
+    route(beast_http::verb::post, "/v1/latency", &DeviceApi::latency);
 }
 
 boost::asio::awaitable<User> DeviceApi::caller(http::RequestContext& context) {
@@ -315,6 +318,35 @@ DeviceApi::Awaitable DeviceApi::upload_function(http::RequestContext& context) {
     auto id = store_->find_function(user.uid, hash, code);
     if (!id) id = create_owned(user, DocumentType::Function, "function", values);
     co_return json_answer(beast_http::status::ok, *id, context.request);
+}
+
+DeviceApi::Awaitable DeviceApi::latency(http::RequestContext& context) {
+    const auto report = latency_report(parse_body(context));
+    const auto user = co_await caller(context);
+    // Nothing to choose between: this ECF is the only cluster. Kept only in a debug line.
+    if (logger_) {
+        logger_->debug("latency measurements of {}: {}", observability::printable_utf8(user.name),
+                       report);
+    }
+    co_return json_answer(beast_http::status::ok, nullptr, context.request);
+}
+
+std::string DeviceApi::latency_report(const json::value& body) {
+    if (!body.is_object()) unprocessable("Input should be a valid dictionary");
+    const auto& measurements = body.as_object();
+    if (measurements.size() > kMaxLatencyEntries) {
+        unprocessable("at most " + std::to_string(kMaxLatencyEntries) + " latency measurements");
+    }
+    for (const auto& [address, value] : measurements) {
+        if (address.empty() || address.size() > kMaxLatencyKeyBytes) {
+            unprocessable("a cluster address is 1 to " + std::to_string(kMaxLatencyKeyBytes) +
+                          " bytes");
+        }
+        const bool finite_number = value.is_int64() || value.is_uint64() ||
+                                   (value.is_double() && std::isfinite(value.as_double()));
+        if (!finite_number) unprocessable("a latency measurement should be a valid number");
+    }
+    return observability::printable_utf8(json::serialize(body));
 }
 
 std::int64_t DeviceApi::create_owned(const User& user, DocumentType type, const char* name,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
@@ -22,13 +24,16 @@ namespace ecf::standalone {
 //   GET|PUT|DELETE /v1/app_requirements/{id}   200 requirements / 200 null / 204
 //   GET  /v1/app_requirements/{id}/ec_fe   200, a list holding this ECF as a cluster
 //   POST /v1/daas/upload                   200, the FUNCTION id (an existing one on same FC_HASH)
+//   POST /v1/latency                       200 null: the device runtime's latency measurements,
+//                                          checked and logged at debug (one cluster: no choice)
 // Every route but the first two takes the `token` header, as the COGNIT frontend does.
 class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
   public:
     DeviceApi(std::shared_ptr<SqliteDocumentStore> store,
               std::shared_ptr<StandaloneDocumentSource> documents,
               std::shared_ptr<auth::TokenAuthorizer> tokens, std::shared_ptr<TokenIssuer> issuer,
-              std::string public_key_hex, const config::Config& config);
+              std::string public_key_hex, const config::Config& config,
+              std::shared_ptr<spdlog::logger> logger = nullptr);
 
     void add_routes(http::Router& router);
 
@@ -41,6 +46,12 @@ class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
     // A FUNCTION template from an upload body ({LANG, FC, FC_HASH}).
     // (Quota: at most max_documents_per_user documents each; past it, 403.)
     static boost::json::object function_template(const boost::json::value& body);
+    // The body of POST /v1/latency checked (a JSON object of at most kMaxLatencyEntries cluster
+    // addresses of at most kMaxLatencyKeyBytes each, to finite numbers) and made printable for
+    // a log line; ecf::Error(Unprocessable) otherwise.
+    static std::string latency_report(const boost::json::value& body);
+    static constexpr std::size_t kMaxLatencyEntries = 64;
+    static constexpr std::size_t kMaxLatencyKeyBytes = 256;
 
   private:
     using Awaitable = boost::asio::awaitable<http::Response>;
@@ -52,6 +63,7 @@ class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
     Awaitable delete_requirement(http::RequestContext& context);
     Awaitable edge_cluster_frontends(http::RequestContext& context);
     Awaitable upload_function(http::RequestContext& context);
+    Awaitable latency(http::RequestContext& context);
 
     // The caller named by the `token` header, checked against the user file.
     boost::asio::awaitable<User> caller(http::RequestContext& context);
@@ -73,6 +85,7 @@ class DeviceApi : public std::enable_shared_from_this<DeviceApi> {
     std::int64_t cluster_id_;
     std::size_t max_documents_per_user_;
     FlavourAllowList flavours_;
+    std::shared_ptr<spdlog::logger> logger_;  // may be null: nothing is logged
 };
 
 }  // namespace ecf::standalone

@@ -57,7 +57,8 @@ void StandaloneServices::add_routes(http::Router& router) const {
 }
 
 StandaloneServices make_standalone_services(const config::Config& config,
-                                            boost::asio::any_io_executor /*executor*/) {
+                                            boost::asio::any_io_executor /*executor*/,
+                                            std::shared_ptr<spdlog::logger> logger) {
     const std::filesystem::path folder(config.data_dir);
     prepare_data_dir(folder);
     auto store = std::make_shared<SqliteDocumentStore>(folder / "documents.sqlite");
@@ -76,8 +77,8 @@ StandaloneServices make_standalone_services(const config::Config& config,
     services.documents = documents;
     services.tokens = tokens;
     services.public_key_hex = keys.public_hex;
-    services.device_api =
-        std::make_shared<DeviceApi>(store, documents, tokens, issuer, keys.public_hex, config);
+    services.device_api = std::make_shared<DeviceApi>(store, documents, tokens, issuer,
+                                                      keys.public_hex, config, std::move(logger));
     return services;
 }
 

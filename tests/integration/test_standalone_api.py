@@ -351,3 +351,33 @@ def test_quotas_flavours_ownership_and_file_modes(rabbitmq):
                                                  "documents.sqlite")).st_mode) == 0o600
     finally:
         process.stop()
+
+
+def test_latency_measurements_are_answered_as_the_cognit_frontend_does(rabbitmq):
+    import time
+    process = start_standalone(rabbitmq, dict([ALICE]), "log_level: debug\n")
+    try:
+        url = process.url + "/v1/latency"
+        measurements = {process.url: 12.5, "http://10.0.0.9:1339\n\"injected": 40}
+        assert requests.post(url, json=measurements, timeout=TIMEOUT).status_code == 400
+        assert requests.post(url, json=measurements, headers={"token": "not-a-token"},
+                             timeout=TIMEOUT).status_code == 401
+        token = token_of(process, ALICE)
+        response = requests.post(url, json=measurements, headers={"token": token},
+                                 timeout=TIMEOUT)
+        assert response.status_code == 200 and response.json() is None
+        for body in [[1], {"a": "fast"}, {"a": None}, {"x" * 257: 1},
+                     {"http://c%d" % i: 1 for i in range(65)}]:
+            response = requests.post(url, json=body, headers={"token": token}, timeout=TIMEOUT)
+            assert response.status_code == 422, body
+            assert "detail" in response.json()
+        # Nothing stored, one escaped debug line (the key's line break does not split it).
+        deadline = time.monotonic() + 10
+        while "latency measurements of alice" not in process.log():
+            assert time.monotonic() < deadline, process.log()
+            time.sleep(0.05)
+        line = next(l for l in process.log().splitlines() if "latency measurements" in l)
+        assert "10.0.0.9:1339" in line and "injected" in line
+        assert token not in process.log() and ALICE[1] not in process.log()
+    finally:
+        process.stop()
