@@ -171,6 +171,18 @@ std::size_t SqliteDocumentStore::count_owned(std::int64_t uid) {
     return static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
 }
 
+std::int64_t SqliteDocumentStore::highest_uid() {
+    std::lock_guard lock(mutex_);
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT coalesce(max(uid), 0) FROM documents", -1, &raw, nullptr) !=
+        SQLITE_OK) {
+        fail("prepare");
+    }
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
+    if (sqlite3_step(raw) != SQLITE_ROW) fail("highest uid");
+    return sqlite3_column_int64(raw, 0);
+}
+
 // With mutex_ held.
 std::int64_t SqliteDocumentStore::insert(const Owner& owner, documents::DocumentType type,
                                          const std::string& name,

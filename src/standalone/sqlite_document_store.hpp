@@ -45,6 +45,8 @@ class SqliteDocumentStore {
                                               documents::DocumentType type, const std::string& name,
                                               const boost::json::object& template_values);
     std::size_t count_owned(std::int64_t uid);
+    // The highest UID owning a document (0 when there is none).
+    std::int64_t highest_uid();
     std::optional<documents::Document> find(std::int64_t id);
     // Every document, or only `owner`'s and/or only of `type`, by id.
     std::vector<documents::Document> list(const std::optional<std::string>& owner,

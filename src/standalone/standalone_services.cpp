@@ -63,6 +63,9 @@ StandaloneServices make_standalone_services(const config::Config& config,
     prepare_data_dir(folder);
     auto store = std::make_shared<SqliteDocumentStore>(folder / "documents.sqlite");
     auto users = std::make_shared<UserDirectory>(folder / "users");
+    // Documents are owned by UID: a UID that owns documents is never given to a new user, even
+    // when its user was removed before the users file remembered the next UID.
+    users->reserve_uids_below(store->highest_uid() + 1);
     auto verifier = std::make_shared<AsyncCredentialVerifier>(
         std::make_shared<CredentialVerifier>(users, kRememberChecksFor, kRememberedChecks),
         AsyncCredentialVerifier::default_threads(), kWaitingHashes);

@@ -157,6 +157,15 @@ bool UserDirectory::remove(const std::string& name) {
     return true;
 }
 
+void UserDirectory::reserve_uids_below(std::int64_t uid) {
+    std::lock_guard lock(mutex_);
+    reload_if_changed();
+    if (uid <= next_uid_) return;
+    next_uid_ = uid;
+    write(users_);
+    loaded_size_ = static_cast<std::uintmax_t>(-1);
+}
+
 std::vector<User> UserDirectory::list() {
     std::lock_guard lock(mutex_);
     reload_if_changed();

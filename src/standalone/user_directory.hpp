@@ -32,6 +32,10 @@ class UserDirectory {
     // Returns the user's UID. Hashing takes tens of milliseconds on purpose.
     std::int64_t add(const std::string& name, std::string_view password);
     bool remove(const std::string& name);
+    // Makes sure no UID below `uid` is given again (written to the file when that changes it):
+    // the server passes the highest owner of a stored document, for files from before
+    // `#next_uid`, so that a new user never gets a removed user's documents.
+    void reserve_uids_below(std::int64_t uid);
     std::vector<User> list();
     std::optional<User> find(std::string_view name);
 

@@ -381,3 +381,34 @@ def test_latency_measurements_are_answered_as_the_cognit_frontend_does(rabbitmq)
         assert token not in process.log() and ALICE[1] not in process.log()
     finally:
         process.stop()
+
+
+def test_uids_of_removed_users_are_not_given_again_after_an_upgrade(rabbitmq):
+    import os
+    from standalone_support import add_user
+    from conftest import EcfProcess
+    process = start_standalone(rabbitmq, dict([ALICE, BOB]))
+    data_dir, config = process.data_dir, open(process.config_path).read()
+    try:
+        bobs = upload(process, token_of(process, BOB), "b", "Ym9i")
+        assert ecf_cli(process, "users", "remove", "bob").returncode == 0
+    finally:
+        # Stopped without EcfProcess.stop(), which would remove the data folder too.
+        process.process.terminate()
+        process.process.wait(timeout=30)
+    # A users file from before `#next_uid`: only the remaining users tell the next UID.
+    users_file = os.path.join(data_dir, "users")
+    lines = [l for l in open(users_file) if not l.startswith("#next_uid:")]
+    with open(users_file, "w") as f:
+        f.writelines(lines)
+    again = EcfProcess(config, workdir=process.workdir)
+    again.data_dir = data_dir
+    try:
+        add_user(data_dir, "carol", "carol-pass")  # after the start: not bob's old UID
+        carol = token_of(again, ("carol", "carol-pass"))
+        response = requests.post("%s/v1/functions/%d/execute" % (again.url, bobs),
+                                 params={"app_req_id": bobs, "mode": "sync"},
+                                 headers={"token": carol}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+    finally:
+        again.stop()

@@ -101,6 +101,7 @@ TEST(SqliteDocumentStore, CreatesWithinAPerOwnerLimit) {
     EXPECT_FALSE(
         store.create_within({1, "alice"}, 3, DocumentType::Function, "f", function_template("a")));
     EXPECT_EQ(store.count_owned(1), 3u);
+    EXPECT_EQ(store.highest_uid(), 1);
     // By UID: another user of the same name has a quota of its own.
     EXPECT_TRUE(store.create_within({2, "alice"}, 3, DocumentType::AppRequirement, "r",
                                     {{"FLAVOUR", "X"}}));

@@ -71,6 +71,17 @@ TEST(UserDirectory, NeverGivesAUidTwice) {
     EXPECT_EQ(again.add("carol", "c"), 4);
 }
 
+TEST(UserDirectory, ReservesUidsStillOwningDocuments) {
+    testing::TemporaryFolder folder;
+    UserDirectory users(folder.path() / "users");
+    users.add("alice", "a");
+    users.reserve_uids_below(1);  // nothing to do
+    users.reserve_uids_below(8);  // a removed user 7 still owns documents
+    EXPECT_EQ(users.add("bob", "b"), 8);
+    UserDirectory again(folder.path() / "users");
+    EXPECT_EQ(again.add("carol", "c"), 9);
+}
+
 TEST(UserDirectory, SeesChangesMadeByAnotherProcess) {
     testing::TemporaryFolder folder;
     UserDirectory server(folder.path() / "users");
