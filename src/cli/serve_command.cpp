@@ -120,9 +120,11 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     return backends;
 }
 
-Backends make_standalone_backends(const config::Config& config, asio::io_context& io) {
+Backends make_standalone_backends(const config::Config& config, asio::io_context& io,
+                                  std::shared_ptr<spdlog::logger> logger) {
     Backends backends;
-    backends.standalone = standalone::make_standalone_services(config, io.get_executor());
+    backends.standalone =
+        standalone::make_standalone_services(config, io.get_executor(), std::move(logger));
     backends.documents = backends.standalone->documents;
     backends.tokens = backends.standalone->tokens;
     backends.description = "standalone " + config.data_dir;
@@ -181,7 +183,7 @@ int serve(const std::string& config_path, bool path_given) {
 
     Backends backends;
     try {
-        backends = config.standalone() ? make_standalone_backends(config, io)
+        backends = config.standalone() ? make_standalone_backends(config, io, logger)
                                        : make_cognit_backends(config, io);
     } catch (const std::exception& e) {
         std::cerr << "ecf: cannot start: " << e.what() << std::endl;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ecf::config {
 
@@ -60,6 +61,11 @@ struct Config {
     std::size_t max_waiting_executions = 10'000;
     // Standalone mode's data folder (SQLite documents, users, root key pair).
     std::string data_dir = "/var/lib/cognit-ecf";
+    // Standalone documents (requirements and functions) one user may own; beyond it, 403.
+    std::size_t max_documents_per_user = 1000;
+    // The flavours this cluster serves (a YAML list, or ECF_FLAVOURS="a,b"); empty: any.
+    // Standalone mode refuses a requirement naming another one, and its executions.
+    std::vector<std::string> flavours;
 
     std::string one_xmlrpc_or_default() const {
         return one_xmlrpc.value_or("http://localhost:2633/RPC2");

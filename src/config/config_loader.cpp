@@ -23,6 +23,9 @@ struct KeySetter {
     // `value` is nullopt when the file names the key with no value: the default then stands
     // (an optional key becomes unset).
     std::function<void(Config&, const std::optional<std::string>& value)> set;
+    // A key whose value is a list: a YAML sequence arrives as its items joined with '\n', an
+    // environment variable as items separated by ','.
+    bool list = false;
 };
 
 [[noreturn]] void refuse(std::string_view key, std::string_view why) {
@@ -103,6 +106,26 @@ std::string parse_log_level(std::string_view key, const std::string& text) {
         refuse(key, "must be one of trace, debug, info, warning, error, critical, off");
     }
     return value;
+}
+
+// A flavour list: items separated by ',' or '\n', each a queue name RabbitMQ accepts for a
+// flavour (1 to 255 bytes, not starting with "amq.").
+std::vector<std::string> parse_flavours(std::string_view key, const std::string& text) {
+    std::vector<std::string> flavours;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find_first_of(",\n", start);
+        if (end == std::string::npos) end = text.size();
+        const std::string item = trimmed(std::string_view(text).substr(start, end - start));
+        if (!item.empty()) {
+            if (item.size() > 255 || item.rfind("amq.", 0) == 0) {
+                refuse(key, "holds a flavour that is not a queue name (1 to 255 bytes, not amq.*)");
+            }
+            flavours.push_back(item);
+        }
+        start = end + 1;
+    }
+    return flavours;
 }
 
 const std::vector<KeySetter>& key_setters() {
@@ -241,6 +264,18 @@ const std::vector<KeySetter>& key_setters() {
          [](Config& c, const V& v) {
              if (v) c.data_dir = parse_text("data_dir", *v);
          }},
+        {"max_documents_per_user",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.max_documents_per_user =
+                     parse_unsigned("max_documents_per_user", *v, 1, 100'000'000);
+             }
+         }},
+        {"flavours",
+         [](Config& c, const V& v) {
+             c.flavours = v ? parse_flavours("flavours", *v) : std::vector<std::string>{};
+         },
+         true},
     };
     return setters;
 }
@@ -293,6 +328,14 @@ LoadedConfig load_config_text(std::string_view yaml, const EnvironmentLookup& en
             } else if (value.IsScalar()) {
                 setter->set(loaded.config, value.Scalar());
                 loaded.given[key] = value.Scalar();
+            } else if (setter->list && value.IsSequence()) {
+                std::string items;
+                for (const auto& item : value) {
+                    if (!item.IsScalar()) refuse(key, "must be a list of single values");
+                    items += item.Scalar() + "\n";
+                }
+                setter->set(loaded.config, items);
+                loaded.given[key] = items;
             } else {
                 refuse(key, "must be a single value");
             }

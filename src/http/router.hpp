@@ -24,6 +24,7 @@ struct RequestContext {
     std::map<std::string, std::string> query;        // decoded query parameters
     std::string user;        // set by a handler once the caller is known: the access log prints it
     JsonLimits json_limits;  // the route's: a handler parses its body within them
+    std::string peer;        // the client's remote address (empty when unknown)
 };
 
 // A route handler. It returns a response, or throws ecf::Error (mapped to a status and a

@@ -327,7 +327,8 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
     RequestContext context{
         request, is_sane_request_id(client_id) ? std::string(client_id) : make_request_id(),
         {},      {},
-        {},      json_limits};
+        {},      json_limits,
+        peer};
     Response response;
     try {
         auto target = boost::urls::parse_origin_form(request.target());

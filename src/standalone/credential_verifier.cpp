@@ -6,7 +6,15 @@ namespace ecf::standalone {
 
 CredentialVerifier::CredentialVerifier(std::shared_ptr<UserDirectory> users,
                                        std::chrono::milliseconds ttl, std::size_t max_entries)
-    : users_(std::move(users)), ttl_(ttl), max_entries_(max_entries) {}
+    : users_(std::move(users)), ttl_(ttl), max_entries_(max_entries) {
+    // A random password nobody knows, hashed as `ecf users add` hashes: checking against it
+    // costs exactly what checking a real user's password costs.
+    unsigned char secret[32];
+    randombytes_buf(secret, sizeof secret);
+    dummy_hash_ = UserDirectory::hash_password(
+        std::string_view(reinterpret_cast<const char*>(secret), sizeof secret));
+    sodium_memzero(secret, sizeof secret);
+}
 
 std::string CredentialVerifier::key(const Credentials& credentials) {
     unsigned char digest[crypto_hash_sha256_BYTES];
@@ -36,7 +44,13 @@ std::optional<User> CredentialVerifier::verify_remembered(const Credentials& cre
 std::optional<User> CredentialVerifier::verify(const Credentials& credentials) {
     if (auto user = verify_remembered(credentials)) return user;
     auto user = users_->find(credentials.user);
-    if (!user || !UserDirectory::password_matches(user->password_hash, credentials.password)) {
+    ++full_checks_;
+    if (!user) {
+        ++dummy_checks_;
+        UserDirectory::password_matches(dummy_hash_, credentials.password);
+        return std::nullopt;
+    }
+    if (!UserDirectory::password_matches(user->password_hash, credentials.password)) {
         return std::nullopt;  // failures are not remembered: a wrong password stays slow to try
     }
     remember(key(credentials), *user);

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +22,9 @@ namespace ecf::standalone {
 // A remembered check counts only while the user's stored hash is unchanged, so removing a user
 // or changing a password takes effect at once. At most `max_entries` are kept: when full,
 // expired entries go first, then everything.
+// An unknown user name costs what a wrong password costs: its password is checked against a
+// dummy Argon2id hash made with the same parameters, so the time of an answer does not tell
+// which names exist.
 class CredentialVerifier {
   public:
     using Clock = std::chrono::steady_clock;
@@ -34,6 +39,9 @@ class CredentialVerifier {
     std::optional<User> verify_remembered(const Credentials& credentials);
 
     std::size_t remembered_count();
+    // Argon2id checks done so far (of a real hash or of the dummy one), and of the dummy alone.
+    std::uint64_t full_checks() const { return full_checks_.load(); }
+    std::uint64_t dummy_checks() const { return dummy_checks_.load(); }
 
   private:
     struct Entry {
@@ -48,6 +56,9 @@ class CredentialVerifier {
     std::size_t max_entries_;
     std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
+    std::string dummy_hash_;
+    std::atomic<std::uint64_t> full_checks_{0};
+    std::atomic<std::uint64_t> dummy_checks_{0};
 };
 
 }  // namespace ecf::standalone

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "http/bounded_json.hpp"
+#include "observability/log_text.hpp"
 
 namespace ecf::standalone {
 
@@ -171,7 +172,7 @@ DeviceApi::DeviceApi(std::shared_ptr<SqliteDocumentStore> store,
                      std::shared_ptr<StandaloneDocumentSource> documents,
                      std::shared_ptr<auth::TokenAuthorizer> tokens,
                      std::shared_ptr<TokenIssuer> issuer, std::string public_key_hex,
-                     const config::Config& config)
+                     const config::Config& config, std::shared_ptr<spdlog::logger> logger)
     : store_(std::move(store)),
       documents_(std::move(documents)),
       tokens_(std::move(tokens)),
@@ -182,7 +183,10 @@ DeviceApi::DeviceApi(std::shared_ptr<SqliteDocumentStore> store,
                                ? std::string("127.0.0.1")
                                : config.host) +
                           ":" + std::to_string(config.port)),
-      cluster_id_(config.cluster_id) {}
+      cluster_id_(config.cluster_id),
+      max_documents_per_user_(config.max_documents_per_user),
+      flavours_(config.flavours),
+      logger_(std::move(logger)) {}
 
 void DeviceApi::add_routes(http::Router& router) {
     auto self = shared_from_this();
@@ -207,13 +211,14 @@ void DeviceApi::add_routes(http::Router& router) {
     // A function's code travels in the body: the large body limit, as for executions.
     route(beast_http::verb::post, "/v1/daas/upload", &DeviceApi::upload_function,
           http::large_payload_limits());
+    route(beast_http::verb::post, "/v1/latency", &DeviceApi::latency);
 }
 
 boost::asio::awaitable<User> DeviceApi::caller(http::RequestContext& context) {
     const std::string token(context.request["token"]);
     if (token.empty()) throw Error(ErrorKind::MissingToken, "Missing token in header");
     const auto credentials = co_await tokens_->authorize(token);
-    auto user = co_await documents_->authenticate(credentials);
+    auto user = co_await documents_->authenticate(credentials, context.peer);
     context.user = user.name;
     co_return user;
 }
@@ -238,7 +243,7 @@ DeviceApi::Awaitable DeviceApi::authenticate(http::RequestContext& context) {
         throw Error(ErrorKind::Unauthorized, "Invalid authentication credentials");
     }
     const Credentials credentials{pair->substr(0, colon), pair->substr(colon + 1)};
-    const auto user = co_await documents_->authenticate(credentials);
+    const auto user = co_await documents_->authenticate(credentials, context.peer);
     context.user = user.name;
     co_return json_answer(beast_http::status::created,
                           json::string(issuer_->issue(credentials.user, credentials.password)),
@@ -252,9 +257,9 @@ DeviceApi::Awaitable DeviceApi::public_key(http::RequestContext& context) {
 DeviceApi::Awaitable DeviceApi::create_requirement(http::RequestContext& context) {
     // As FastAPI does, the body is checked (422) before the token (400/401).
     const auto values = requirement_template(parse_body(context));
+    check_flavour(values);
     const auto user = co_await caller(context);
-    const auto id = store_->create({user.uid, user.name}, DocumentType::AppRequirement,
-                                   "app_requirement", values);
+    const auto id = create_owned(user, DocumentType::AppRequirement, "app_requirement", values);
     co_return json_answer(beast_http::status::ok, id, context.request);
 }
 
@@ -267,6 +272,7 @@ DeviceApi::Awaitable DeviceApi::read_requirement(http::RequestContext& context) 
 
 DeviceApi::Awaitable DeviceApi::update_requirement(http::RequestContext& context) {
     const auto values = requirement_template(parse_body(context));
+    check_flavour(values);
     parse_id(context);
     const auto user = co_await caller(context);
     const auto document = requirement_of(user, context);
@@ -306,9 +312,60 @@ DeviceApi::Awaitable DeviceApi::upload_function(http::RequestContext& context) {
     const auto values = function_template(parse_body(context));
     const auto user = co_await caller(context);
     const std::string hash(values.at("FC_HASH").as_string());
-    auto id = store_->find_function(user.name, hash);
-    if (!id) id = store_->create({user.uid, user.name}, DocumentType::Function, "function", values);
+    const std::string code(values.at("FC").as_string());
+    // The existing id only for the same FC_HASH and the same FC: the client computes FC_HASH
+    // (of the bytecode, not of FC), so it cannot be checked, only never trusted alone.
+    auto id = store_->find_function(user.uid, hash, code);
+    if (!id) id = create_owned(user, DocumentType::Function, "function", values);
     co_return json_answer(beast_http::status::ok, *id, context.request);
+}
+
+DeviceApi::Awaitable DeviceApi::latency(http::RequestContext& context) {
+    const auto report = latency_report(parse_body(context));
+    const auto user = co_await caller(context);
+    // Nothing to choose between: this ECF is the only cluster. Kept only in a debug line.
+    if (logger_) {
+        logger_->debug("latency measurements of {}: {}", observability::printable_utf8(user.name),
+                       report);
+    }
+    co_return json_answer(beast_http::status::ok, nullptr, context.request);
+}
+
+std::string DeviceApi::latency_report(const json::value& body) {
+    if (!body.is_object()) unprocessable("Input should be a valid dictionary");
+    const auto& measurements = body.as_object();
+    if (measurements.size() > kMaxLatencyEntries) {
+        unprocessable("at most " + std::to_string(kMaxLatencyEntries) + " latency measurements");
+    }
+    for (const auto& [address, value] : measurements) {
+        if (address.empty() || address.size() > kMaxLatencyKeyBytes) {
+            unprocessable("a cluster address is 1 to " + std::to_string(kMaxLatencyKeyBytes) +
+                          " bytes");
+        }
+        const bool finite_number = value.is_int64() || value.is_uint64() ||
+                                   (value.is_double() && std::isfinite(value.as_double()));
+        if (!finite_number) unprocessable("a latency measurement should be a valid number");
+    }
+    return observability::printable_utf8(json::serialize(body));
+}
+
+std::int64_t DeviceApi::create_owned(const User& user, DocumentType type, const char* name,
+                                     const json::object& values) {
+    const auto id =
+        store_->create_within({user.uid, user.name}, max_documents_per_user_, type, name, values);
+    if (!id) {
+        throw Error(ErrorKind::Forbidden, "document quota reached: at most " +
+                                              std::to_string(max_documents_per_user_) +
+                                              " documents per user; delete some first");
+    }
+    return *id;
+}
+
+void DeviceApi::check_flavour(const json::object& values) const {
+    const auto* flavour = values.if_contains("FLAVOUR");
+    if (flavour && flavour->is_string() && !flavours_.allows(flavour->as_string())) {
+        unprocessable("FLAVOUR: not one this cluster serves (configuration key flavours)");
+    }
 }
 
 std::string DeviceApi::own_address(const http::RequestContext& context) const {

@@ -1,5 +1,9 @@
 #include "standalone/sqlite_document_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -20,6 +24,7 @@ CREATE TABLE IF NOT EXISTS documents (
     template TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_by_function_hash ON documents (uname, type, fc_hash);
+CREATE INDEX IF NOT EXISTS documents_by_owner_function_hash ON documents (uid, type, fc_hash);
 )sql";
 
 constexpr const char* kColumns = "id, uid, uname, name, type, template";
@@ -51,6 +56,12 @@ class SqliteDocumentStore::Statement {
 };
 
 SqliteDocumentStore::SqliteDocumentStore(const std::filesystem::path& file) {
+    // Owner only: the store holds every user's functions. SQLite gives its -wal and -shm files
+    // the mode of the database file.
+    if (const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+        ::fchmod(fd, 0600);
+        ::close(fd);
+    }
     if (sqlite3_open_v2(file.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -75,19 +86,24 @@ SqliteDocumentStore::SqliteDocumentStore(const std::filesystem::path& file) {
         select_ =
             prepare((std::string("SELECT ") + kColumns + " FROM documents WHERE id = ?").c_str());
         select_function_ = prepare(
-            "SELECT id FROM documents WHERE uname = ? AND type = 1339 AND fc_hash = ? "
-            "ORDER BY id LIMIT 1");
+            "SELECT id, template FROM documents WHERE uid = ? AND type = 1339 AND fc_hash = ? "
+            "ORDER BY id");
         update_ = prepare("UPDATE documents SET template = ?, fc_hash = ? WHERE id = ?");
         delete_ = prepare("DELETE FROM documents WHERE id = ?");
+        count_ = prepare("SELECT count(*) FROM documents WHERE uid = ?");
     } catch (...) {
-        for (auto* s : {insert_, select_, select_function_, update_, delete_}) sqlite3_finalize(s);
+        for (auto* s : {insert_, select_, select_function_, update_, delete_, count_}) {
+            sqlite3_finalize(s);
+        }
         sqlite3_close(db_);
         throw;
     }
 }
 
 SqliteDocumentStore::~SqliteDocumentStore() {
-    for (auto* s : {insert_, select_, select_function_, update_, delete_}) sqlite3_finalize(s);
+    for (auto* s : {insert_, select_, select_function_, update_, delete_, count_}) {
+        sqlite3_finalize(s);
+    }
     sqlite3_close(db_);
 }
 
@@ -128,9 +144,51 @@ documents::Document SqliteDocumentStore::read_row(sqlite3_stmt* statement) {
 std::int64_t SqliteDocumentStore::create(const Owner& owner, documents::DocumentType type,
                                          const std::string& name,
                                          const boost::json::object& template_values) {
+    std::lock_guard lock(mutex_);
+    return insert(owner, type, name, template_values);
+}
+
+std::optional<std::int64_t> SqliteDocumentStore::create_within(
+    const Owner& owner, std::size_t limit, documents::DocumentType type, const std::string& name,
+    const boost::json::object& template_values) {
+    std::lock_guard lock(mutex_);
+    {
+        Statement s(count_);
+        sqlite3_bind_int64(s.get(), 1, owner.uid);
+        if (sqlite3_step(s.get()) != SQLITE_ROW) fail("count");
+        if (static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) >= limit) {
+            return std::nullopt;
+        }
+    }
+    return insert(owner, type, name, template_values);
+}
+
+std::size_t SqliteDocumentStore::count_owned(std::int64_t uid) {
+    std::lock_guard lock(mutex_);
+    Statement s(count_);
+    sqlite3_bind_int64(s.get(), 1, uid);
+    if (sqlite3_step(s.get()) != SQLITE_ROW) fail("count");
+    return static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
+}
+
+std::int64_t SqliteDocumentStore::highest_uid() {
+    std::lock_guard lock(mutex_);
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT coalesce(max(uid), 0) FROM documents", -1, &raw, nullptr) !=
+        SQLITE_OK) {
+        fail("prepare");
+    }
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, sqlite3_finalize);
+    if (sqlite3_step(raw) != SQLITE_ROW) fail("highest uid");
+    return sqlite3_column_int64(raw, 0);
+}
+
+// With mutex_ held.
+std::int64_t SqliteDocumentStore::insert(const Owner& owner, documents::DocumentType type,
+                                         const std::string& name,
+                                         const boost::json::object& template_values) {
     const std::string text = boost::json::serialize(template_values);
     const auto hash = function_hash(type, template_values);
-    std::lock_guard lock(mutex_);
     Statement s(insert_);
     sqlite3_bind_int64(s.get(), 1, owner.uid);
     sqlite3_bind_text(s.get(), 2, owner.uname.c_str(), -1, SQLITE_TRANSIENT);
@@ -177,16 +235,26 @@ std::vector<documents::Document> SqliteDocumentStore::list(
     return result;
 }
 
-std::optional<std::int64_t> SqliteDocumentStore::find_function(const std::string& owner,
-                                                               const std::string& fc_hash) {
+std::optional<std::int64_t> SqliteDocumentStore::find_function(std::int64_t uid,
+                                                               const std::string& fc_hash,
+                                                               const std::string& fc) {
     std::lock_guard lock(mutex_);
     Statement s(select_function_);
-    sqlite3_bind_text(s.get(), 1, owner.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s.get(), 1, uid);
     sqlite3_bind_text(s.get(), 2, fc_hash.c_str(), -1, SQLITE_TRANSIENT);
-    const int status = sqlite3_step(s.get());
-    if (status == SQLITE_DONE) return std::nullopt;
-    if (status != SQLITE_ROW) fail("select");
-    return sqlite3_column_int64(s.get(), 0);
+    int status;
+    while ((status = sqlite3_step(s.get())) == SQLITE_ROW) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+        boost::system::error_code ec;
+        const auto value = boost::json::parse(text ? text : "", ec);
+        if (ec || !value.is_object()) continue;
+        const auto* stored = value.as_object().if_contains("FC");
+        if (stored && stored->is_string() && stored->as_string() == fc) {
+            return sqlite3_column_int64(s.get(), 0);
+        }
+    }
+    if (status != SQLITE_DONE) fail("select");
+    return std::nullopt;
 }
 
 bool SqliteDocumentStore::replace_template(std::int64_t id,

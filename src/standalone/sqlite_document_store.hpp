@@ -39,12 +39,22 @@ class SqliteDocumentStore {
     // Ids start at 1: the Python device client takes a 0 id for "no id".
     std::int64_t create(const Owner& owner, documents::DocumentType type, const std::string& name,
                         const boost::json::object& template_values);
+    // As create(), unless `owner` (by uid) already owns `limit` documents or more: nullopt then.
+    // The count and the insert happen under one lock, so concurrent requests cannot overshoot.
+    std::optional<std::int64_t> create_within(const Owner& owner, std::size_t limit,
+                                              documents::DocumentType type, const std::string& name,
+                                              const boost::json::object& template_values);
+    std::size_t count_owned(std::int64_t uid);
+    // The highest UID owning a document (0 when there is none).
+    std::int64_t highest_uid();
     std::optional<documents::Document> find(std::int64_t id);
     // Every document, or only `owner`'s and/or only of `type`, by id.
     std::vector<documents::Document> list(const std::optional<std::string>& owner,
                                           std::optional<documents::DocumentType> type);
-    // `owner`'s FUNCTION whose FC_HASH is `fc_hash`, if any (the lowest id).
-    std::optional<std::int64_t> find_function(const std::string& owner, const std::string& fc_hash);
+    // The FUNCTION of the user `uid` with this FC_HASH and this very FC, if any (the lowest id).
+    // The client computes FC_HASH and nothing ties it to FC, so the hash alone never matches.
+    std::optional<std::int64_t> find_function(std::int64_t uid, const std::string& fc_hash,
+                                              const std::string& fc);
     // Replaces the template, as OpenNebula's one.document.update with type 0. False: no such id.
     bool replace_template(std::int64_t id, const boost::json::object& template_values);
     bool remove(std::int64_t id);
@@ -54,6 +64,8 @@ class SqliteDocumentStore {
     sqlite3_stmt* prepare(const char* sql);
     [[noreturn]] void fail(const char* what);
     documents::Document read_row(sqlite3_stmt* statement);
+    std::int64_t insert(const Owner& owner, documents::DocumentType type, const std::string& name,
+                        const boost::json::object& template_values);
 
     std::mutex mutex_;
     sqlite3* db_ = nullptr;
@@ -62,6 +74,7 @@ class SqliteDocumentStore {
     sqlite3_stmt* select_function_ = nullptr;
     sqlite3_stmt* update_ = nullptr;
     sqlite3_stmt* delete_ = nullptr;
+    sqlite3_stmt* count_ = nullptr;
 };
 
 }  // namespace ecf::standalone

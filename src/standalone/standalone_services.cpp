@@ -26,7 +26,6 @@ namespace {
 // against the stored hash on every use).
 constexpr std::chrono::seconds kRememberChecksFor{60};
 constexpr std::size_t kRememberedChecks = 10'000;
-constexpr std::size_t kHashingThreads = 1;
 constexpr std::size_t kWaitingHashes = 64;
 
 void prepare_data_dir(const std::filesystem::path& folder) {
@@ -58,15 +57,20 @@ void StandaloneServices::add_routes(http::Router& router) const {
 }
 
 StandaloneServices make_standalone_services(const config::Config& config,
-                                            boost::asio::any_io_executor /*executor*/) {
+                                            boost::asio::any_io_executor /*executor*/,
+                                            std::shared_ptr<spdlog::logger> logger) {
     const std::filesystem::path folder(config.data_dir);
     prepare_data_dir(folder);
     auto store = std::make_shared<SqliteDocumentStore>(folder / "documents.sqlite");
     auto users = std::make_shared<UserDirectory>(folder / "users");
+    // Documents are owned by UID: a UID that owns documents is never given to a new user, even
+    // when its user was removed before the users file remembered the next UID.
+    users->reserve_uids_below(store->highest_uid() + 1);
     auto verifier = std::make_shared<AsyncCredentialVerifier>(
         std::make_shared<CredentialVerifier>(users, kRememberChecksFor, kRememberedChecks),
-        kHashingThreads, kWaitingHashes);
-    auto documents = std::make_shared<StandaloneDocumentSource>(store, verifier);
+        AsyncCredentialVerifier::default_threads(), kWaitingHashes);
+    auto documents = std::make_shared<StandaloneDocumentSource>(store, verifier,
+                                                                FlavourAllowList(config.flavours));
     const auto keys = load_or_create_root_key(folder / "root_key");
     auto issuer = std::make_shared<TokenIssuer>(keys);
     auto tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
@@ -79,8 +83,8 @@ StandaloneServices make_standalone_services(const config::Config& config,
     services.documents = documents;
     services.tokens = tokens;
     services.public_key_hex = keys.public_hex;
-    services.device_api =
-        std::make_shared<DeviceApi>(store, documents, tokens, issuer, keys.public_hex, config);
+    services.device_api = std::make_shared<DeviceApi>(store, documents, tokens, issuer,
+                                                      keys.public_hex, config, std::move(logger));
     return services;
 }
 

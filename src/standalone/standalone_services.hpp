@@ -1,5 +1,7 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <string>
@@ -33,7 +35,9 @@ struct StandaloneServices {
 // Opens (creating on first start) the store, the user file and the root key pair in
 // config.data_dir. Throws ecf::Error(Internal) when data_dir cannot be used. `executor` runs the
 // request handlers; slow work (password hashing) is moved off it.
+// `logger` (may be null) gets standalone mode's debug lines.
 StandaloneServices make_standalone_services(const config::Config& config,
-                                            boost::asio::any_io_executor executor);
+                                            boost::asio::any_io_executor executor,
+                                            std::shared_ptr<spdlog::logger> logger = nullptr);
 
 }  // namespace ecf::standalone

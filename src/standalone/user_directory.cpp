@@ -31,6 +31,17 @@ bool UserDirectory::valid_name(std::string_view name) {
     });
 }
 
+std::string UserDirectory::hash_password(std::string_view password) {
+    ensure_sodium();
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password.data(), password.size(),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        throw Error(ErrorKind::Internal, "out of memory while hashing the password");
+    }
+    return hash;
+}
+
 bool UserDirectory::password_matches(const std::string& hash, std::string_view password) {
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
@@ -40,6 +51,7 @@ void UserDirectory::reload_if_changed() {
     const auto size = std::filesystem::file_size(file_, ec);
     if (ec) {  // no file yet: no users
         users_.clear();
+        next_uid_ = 1;
         loaded_size_ = static_cast<std::uintmax_t>(-1);
         return;
     }
@@ -48,8 +60,18 @@ void UserDirectory::reload_if_changed() {
     std::ifstream in(file_);
     if (!in) throw Error(ErrorKind::Internal, "cannot read the user file " + file_.string());
     std::vector<User> users;
+    std::int64_t next_uid = 1;
     std::string line;
+    static constexpr std::string_view kNextUid = "#next_uid:";
     while (std::getline(in, line)) {
+        if (line.rfind(kNextUid, 0) == 0) {
+            try {
+                next_uid =
+                    std::max<std::int64_t>(next_uid, std::stoll(line.substr(kNextUid.size())));
+            } catch (const std::exception&) {
+            }
+            continue;
+        }
         if (line.empty() || line[0] == '#') continue;
         const auto first = line.find(':');
         const auto second = first == std::string::npos ? first : line.find(':', first + 1);
@@ -62,9 +84,13 @@ void UserDirectory::reload_if_changed() {
             continue;
         }
         user.password_hash = line.substr(second + 1);
-        if (valid_name(user.name)) users.push_back(std::move(user));
+        if (valid_name(user.name)) {
+            next_uid = std::max(next_uid, user.uid + 1);
+            users.push_back(std::move(user));
+        }
     }
     users_ = std::move(users);
+    next_uid_ = next_uid;
     loaded_time_ = time;
     loaded_size_ = size;
 }
@@ -72,6 +98,7 @@ void UserDirectory::reload_if_changed() {
 void UserDirectory::write(const std::vector<User>& users) {
     std::ostringstream text;
     text << "# ecf users: NAME:UID:ARGON2ID-HASH (managed by `ecf users`)\n";
+    text << "#next_uid:" << next_uid_ << '\n';
     for (const auto& user : users) {
         text << user.name << ':' << user.uid << ':' << user.password_hash << '\n';
     }
@@ -96,12 +123,7 @@ std::int64_t UserDirectory::add(const std::string& name, std::string_view passwo
                     "a user name is 1 to 128 letters, digits, '_', '-', '.' or '@'");
     }
     if (password.empty()) throw Error(ErrorKind::BadRequest, "the password is empty");
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(hash, password.data(), password.size(),
-                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-        throw Error(ErrorKind::Internal, "out of memory while hashing the password");
-    }
+    const std::string hash = hash_password(password);
     std::lock_guard lock(mutex_);
     reload_if_changed();
     auto users = users_;
@@ -112,10 +134,11 @@ std::int64_t UserDirectory::add(const std::string& name, std::string_view passwo
         existing->password_hash = hash;
         uid = existing->uid;
     } else {
-        // UIDs start at 1 like OpenNebula's ordinary users (0 is oneadmin).
-        std::int64_t highest = 0;
-        for (const auto& u : users) highest = std::max(highest, u.uid);
-        uid = highest + 1;
+        // UIDs start at 1 like OpenNebula's ordinary users (0 is oneadmin), and are never
+        // given again after a removal.
+        uid = next_uid_;
+        for (const auto& u : users) uid = std::max(uid, u.uid + 1);
+        next_uid_ = uid + 1;
         users.push_back(User{name, uid, hash});
     }
     write(users);
@@ -132,6 +155,15 @@ bool UserDirectory::remove(const std::string& name) {
     write(users);
     loaded_size_ = static_cast<std::uintmax_t>(-1);
     return true;
+}
+
+void UserDirectory::reserve_uids_below(std::int64_t uid) {
+    std::lock_guard lock(mutex_);
+    reload_if_changed();
+    if (uid <= next_uid_) return;
+    next_uid_ = uid;
+    write(users_);
+    loaded_size_ = static_cast<std::uintmax_t>(-1);
 }
 
 std::vector<User> UserDirectory::list() {

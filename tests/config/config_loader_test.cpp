@@ -139,3 +139,28 @@ TEST(ConfigLoader, NamingOnlyOneBackendLeavesStandalone) {
 
 }  // namespace
 }  // namespace ecf::config
+
+namespace ecf::config {
+namespace {
+
+TEST(ConfigLoader, StandaloneQuotaAndFlavourKeys) {
+    auto defaults = load_config_text("", no_environment).config;
+    EXPECT_EQ(defaults.max_documents_per_user, 1000u);
+    EXPECT_TRUE(defaults.flavours.empty());  // any flavour
+    auto set =
+        load_config_text("max_documents_per_user: 5\nflavours: [Nature, Energy]\n", no_environment)
+            .config;
+    EXPECT_EQ(set.max_documents_per_user, 5u);
+    EXPECT_EQ(set.flavours, (std::vector<std::string>{"Nature", "Energy"}));
+    auto one = load_config_text("flavours: Nature\n", no_environment).config;
+    EXPECT_EQ(one.flavours, (std::vector<std::string>{"Nature"}));
+    auto from_environment = load_config_text("", environment_of({{"ECF_FLAVOURS", "A, B"}})).config;
+    EXPECT_EQ(from_environment.flavours, (std::vector<std::string>{"A", "B"}));
+    EXPECT_THROW(load_config_text("flavours: [amq.direct]\n", no_environment), ConfigError);
+    EXPECT_THROW(load_config_text("flavours: [[a]]\n", no_environment), ConfigError);
+    EXPECT_THROW(load_config_text("port: [1]\n", no_environment), ConfigError);
+    EXPECT_THROW(load_config_text("max_documents_per_user: 0\n", no_environment), ConfigError);
+}
+
+}  // namespace
+}  // namespace ecf::config

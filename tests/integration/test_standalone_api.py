@@ -236,3 +236,179 @@ def test_users_list_shows_names_never_hashes(ecf):
     refused = ecf_cli(ecf, "users", "add", "dave", input="secret\n")
     assert refused.returncode != 0
     assert "secret" not in refused.stdout + refused.stderr
+
+
+def login_from(ecf, user, source):
+    """POST /v1/authenticate over a connection from `source` (another loopback address)."""
+    import base64
+    import http.client
+    from urllib.parse import urlparse
+    where = urlparse(ecf.url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=TIMEOUT,
+                                            source_address=(source, 0))
+    try:
+        auth = base64.b64encode(("%s:%s" % user).encode()).decode()
+        connection.request("POST", "/v1/authenticate", headers={"Authorization": "Basic " + auth})
+        response = connection.getresponse()
+        return response.status, response.getheader("Retry-After"), response.read()
+    finally:
+        connection.close()
+
+
+def test_a_wrong_password_flood_gets_429_while_real_users_log_in(rabbitmq):
+    import concurrent.futures
+    import threading
+    real_users = {"real%d" % i: "pass-%d" % i for i in range(4)}
+    process = start_standalone(rabbitmq, dict([ALICE, BOB], **real_users))
+    try:
+        # Alice logged in before the flood: her check is remembered and needs no hash.
+        assert login_from(process, ALICE, "127.0.0.1")[0] == 201
+        flooding = threading.Event()
+
+        def wrong_password(i):
+            flooding.set()
+            response = requests.post(process.url + "/v1/authenticate",
+                                     auth=("bob", "wrong-%d" % i), timeout=TIMEOUT)
+            return response.status_code, response.headers.get("Retry-After")
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=80) as pool:
+            flood = [pool.submit(wrong_password, i) for i in range(300)]
+            assert flooding.wait(timeout=TIMEOUT)
+            # Users who never logged in before: each needs a full Argon2 check now.
+            fresh = [login_from(process, (name, password), "127.0.0.2")
+                     for name, password in real_users.items()]
+            remembered = [login_from(process, ALICE, "127.0.0.1") for _ in range(5)]
+            answers = [f.result(timeout=120) for f in flood]
+        assert [status for status, _, _ in fresh] == [201] * len(real_users), fresh
+        assert [status for status, _, _ in remembered] == [201] * 5, remembered
+        statuses = [status for status, _ in answers]
+        assert set(statuses) <= {401, 429}, set(statuses)
+        assert statuses.count(429) > 200
+        assert all(int(retry) >= 1 for status, retry in answers if status == 429)
+        # The address is limited, the rest of the world is not.
+        status, retry_after, _ = login_from(process, ("bob", "wrong"), "127.0.0.1")
+        assert status == 429 and int(retry_after) >= 1
+    finally:
+        process.stop()
+
+
+def test_quotas_flavours_ownership_and_file_modes(rabbitmq):
+    import os
+    import stat
+    process = start_standalone(rabbitmq, dict([ALICE, BOB]),
+                               "max_documents_per_user: 3\nflavours: [Nature, Energy]\n")
+    try:
+        alice = token_of(process, ALICE)
+        # Flavours outside the allow-list are refused where a requirement is made or changed.
+        response = requests.post(process.url + "/v1/app_requirements", headers={"token": alice},
+                                 json={"FLAVOUR": "Elsewhere"}, timeout=TIMEOUT)
+        assert response.status_code == 422 and "FLAVOUR" in response.json()["detail"]
+        rid = requirement(process, alice, {"FLAVOUR": "Energy"})
+        response = requests.put("%s/v1/app_requirements/%d" % (process.url, rid),
+                                headers={"token": alice}, json={"FLAVOUR": "Elsewhere"},
+                                timeout=TIMEOUT)
+        assert response.status_code == 422
+        # ... and where an execution reads one (this one predates the list: made on the CLI).
+        added = ecf_cli(process, "documents", "add", "--user", "alice", "--type",
+                        "app_requirement", "--flavour", "Elsewhere")
+        assert added.returncode == 0, added.stderr
+        old = int(added.stdout)
+        # De-duplication needs the same FC as well as the same FC_HASH.
+        first = upload(process, alice, "h", "Zmlyc3Q=")
+        assert upload(process, alice, "h", "Zmlyc3Q=") == first
+        response = requests.post("%s/v1/functions/%d/execute" % (process.url, first),
+                                 params={"app_req_id": old, "mode": "sync"},
+                                 headers={"token": alice}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+        # Alice owns 3 documents now: the quota is reached.
+        response = requests.post(process.url + "/v1/daas/upload", headers={"token": alice},
+                                 json={"LANG": "PY", "FC": "c2Vjb25k", "FC_HASH": "h"},
+                                 timeout=TIMEOUT)
+        assert response.status_code == 403 and "quota" in response.json()["detail"]
+        response = requests.post(process.url + "/v1/app_requirements", headers={"token": alice},
+                                 json={"FLAVOUR": "Nature"}, timeout=TIMEOUT)
+        assert response.status_code == 403
+        # Deleting one makes room; a different FC under the same FC_HASH is a new function.
+        assert requests.delete("%s/v1/app_requirements/%d" % (process.url, old),
+                               headers={"token": alice}, timeout=TIMEOUT).status_code == 204
+        assert upload(process, alice, "h", "c2Vjb25k") != first
+        # Bob's quota is his own.
+        bob = token_of(process, BOB)
+        bobs = upload(process, bob, "b", "Ym9i")
+        # Bob removed and added again: a new user, who does not own the old Bob's documents.
+        assert ecf_cli(process, "users", "remove", "bob").returncode == 0
+        from standalone_support import add_user
+        add_user(process.data_dir, "bob", BOB[1])
+        new_bob = token_of(process, BOB)
+        response = requests.post("%s/v1/functions/%d/execute" % (process.url, bobs),
+                                 params={"app_req_id": rid, "mode": "sync"},
+                                 headers={"token": new_bob}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+        assert upload(process, new_bob, "b", "Ym9i") != bobs  # not the old Bob's id either
+        # The data folder and the store are the owner's only.
+        assert stat.S_IMODE(os.stat(process.data_dir).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(os.path.join(process.data_dir,
+                                                 "documents.sqlite")).st_mode) == 0o600
+    finally:
+        process.stop()
+
+
+def test_latency_measurements_are_answered_as_the_cognit_frontend_does(rabbitmq):
+    import time
+    process = start_standalone(rabbitmq, dict([ALICE]), "log_level: debug\n")
+    try:
+        url = process.url + "/v1/latency"
+        measurements = {process.url: 12.5, "http://10.0.0.9:1339\n\"injected": 40}
+        assert requests.post(url, json=measurements, timeout=TIMEOUT).status_code == 400
+        assert requests.post(url, json=measurements, headers={"token": "not-a-token"},
+                             timeout=TIMEOUT).status_code == 401
+        token = token_of(process, ALICE)
+        response = requests.post(url, json=measurements, headers={"token": token},
+                                 timeout=TIMEOUT)
+        assert response.status_code == 200 and response.json() is None
+        for body in [[1], {"a": "fast"}, {"a": None}, {"x" * 257: 1},
+                     {"http://c%d" % i: 1 for i in range(65)}]:
+            response = requests.post(url, json=body, headers={"token": token}, timeout=TIMEOUT)
+            assert response.status_code == 422, body
+            assert "detail" in response.json()
+        # Nothing stored, one escaped debug line (the key's line break does not split it).
+        deadline = time.monotonic() + 10
+        while "latency measurements of alice" not in process.log():
+            assert time.monotonic() < deadline, process.log()
+            time.sleep(0.05)
+        line = next(l for l in process.log().splitlines() if "latency measurements" in l)
+        assert "10.0.0.9:1339" in line and "injected" in line
+        assert token not in process.log() and ALICE[1] not in process.log()
+    finally:
+        process.stop()
+
+
+def test_uids_of_removed_users_are_not_given_again_after_an_upgrade(rabbitmq):
+    import os
+    from standalone_support import add_user
+    from conftest import EcfProcess
+    process = start_standalone(rabbitmq, dict([ALICE, BOB]))
+    data_dir, config = process.data_dir, open(process.config_path).read()
+    try:
+        bobs = upload(process, token_of(process, BOB), "b", "Ym9i")
+        assert ecf_cli(process, "users", "remove", "bob").returncode == 0
+    finally:
+        # Stopped without EcfProcess.stop(), which would remove the data folder too.
+        process.process.terminate()
+        process.process.wait(timeout=30)
+    # A users file from before `#next_uid`: only the remaining users tell the next UID.
+    users_file = os.path.join(data_dir, "users")
+    lines = [l for l in open(users_file) if not l.startswith("#next_uid:")]
+    with open(users_file, "w") as f:
+        f.writelines(lines)
+    again = EcfProcess(config, workdir=process.workdir)
+    again.data_dir = data_dir
+    try:
+        add_user(data_dir, "carol", "carol-pass")  # after the start: not bob's old UID
+        carol = token_of(again, ("carol", "carol-pass"))
+        response = requests.post("%s/v1/functions/%d/execute" % (again.url, bobs),
+                                 params={"app_req_id": bobs, "mode": "sync"},
+                                 headers={"token": carol}, json=[], timeout=TIMEOUT)
+        assert response.status_code == 403, response.text
+    finally:
+        again.stop()

@@ -154,5 +154,32 @@ TEST(StandaloneTokens, RefusesExpiredAndForeignTokens) {
     EXPECT_EQ(kind_of([&] { authorizer.authorize_now("not a token"); }), ErrorKind::Unauthorized);
 }
 
+TEST(DeviceApiLatency, AcceptsAnObjectOfClusterAddressesToFiniteNumbers) {
+    const auto report = DeviceApi::latency_report(
+        json::parse(R"({"http://10.0.0.1:1339": 12.5, "http://x\n\"y": 3})"));
+    EXPECT_NE(report.find("http://10.0.0.1:1339"), std::string::npos);
+    // One log line whatever the keys hold: no raw line break or quote.
+    EXPECT_EQ(report.find('\n'), std::string::npos);
+    EXPECT_TRUE(DeviceApi::latency_report(json::object{}).size() > 0);
+}
+
+TEST(DeviceApiLatency, RefusesWhatIsNotABoundedObjectOfNumbers) {
+    for (const char* body : {"[]", "3", "null", R"({"a": "12"})", R"({"a": null})",
+                             R"({"a": {"b": 1}})", R"({"": 1})", R"({"a": true})"}) {
+        EXPECT_EQ(kind_of([&] { DeviceApi::latency_report(json::parse(body)); }),
+                  ErrorKind::Unprocessable)
+            << body;
+    }
+    json::object many;
+    for (std::size_t i = 0; i <= DeviceApi::kMaxLatencyEntries; ++i) {
+        many["http://c" + std::to_string(i)] = 1;
+    }
+    EXPECT_EQ(kind_of([&] { DeviceApi::latency_report(many); }), ErrorKind::Unprocessable);
+    json::object long_key{{std::string(DeviceApi::kMaxLatencyKeyBytes + 1, 'a'), 1}};
+    EXPECT_EQ(kind_of([&] { DeviceApi::latency_report(long_key); }), ErrorKind::Unprocessable);
+    json::object longest_key{{std::string(DeviceApi::kMaxLatencyKeyBytes, 'a'), 1}};
+    EXPECT_NO_THROW(DeviceApi::latency_report(longest_key));
+}
+
 }  // namespace
 }  // namespace ecf::standalone

@@ -71,12 +71,58 @@ TEST(SqliteDocumentStore, FindsAFunctionByHashAmongItsOwnersOnly) {
     SqliteDocumentStore store(folder.path() / "documents.sqlite");
     const auto alices =
         store.create({1, "alice"}, DocumentType::Function, "f", function_template("same"));
-    EXPECT_EQ(store.find_function("alice", "same"), alices);
-    EXPECT_FALSE(store.find_function("bob", "same"));
-    EXPECT_FALSE(store.find_function("alice", "other"));
+    EXPECT_EQ(store.find_function(1, "same", "gAWVAAAA"), alices);
+    EXPECT_FALSE(store.find_function(2, "same", "gAWVAAAA"));
+    EXPECT_FALSE(store.find_function(1, "other", "gAWVAAAA"));
     // A requirement that happens to hold FC_HASH is no function.
     store.create({1, "alice"}, DocumentType::AppRequirement, "r", function_template("req"));
-    EXPECT_FALSE(store.find_function("alice", "req"));
+    EXPECT_FALSE(store.find_function(1, "req", "gAWVAAAA"));
+}
+
+TEST(SqliteDocumentStore, TheSameHashWithAnotherCodeIsNotTheSameFunction) {
+    testing::TemporaryFolder folder;
+    SqliteDocumentStore store(folder.path() / "documents.sqlite");
+    const auto first =
+        store.create({1, "alice"}, DocumentType::Function, "f", function_template("same"));
+    boost::json::object other{{"LANG", "PY"}, {"FC", "b3RoZXI="}, {"FC_HASH", "same"}};
+    EXPECT_FALSE(store.find_function(1, "same", "b3RoZXI="));
+    const auto second = store.create({1, "alice"}, DocumentType::Function, "f", other);
+    EXPECT_EQ(store.find_function(1, "same", "b3RoZXI="), second);
+    EXPECT_EQ(store.find_function(1, "same", "gAWVAAAA"), first);
+}
+
+TEST(SqliteDocumentStore, CreatesWithinAPerOwnerLimit) {
+    testing::TemporaryFolder folder;
+    SqliteDocumentStore store(folder.path() / "documents.sqlite");
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(store.create_within({1, "alice"}, 3, DocumentType::AppRequirement, "r",
+                                        {{"FLAVOUR", "X"}}));
+    }
+    EXPECT_FALSE(
+        store.create_within({1, "alice"}, 3, DocumentType::Function, "f", function_template("a")));
+    EXPECT_EQ(store.count_owned(1), 3u);
+    EXPECT_EQ(store.highest_uid(), 1);
+    // By UID: another user of the same name has a quota of its own.
+    EXPECT_TRUE(store.create_within({2, "alice"}, 3, DocumentType::AppRequirement, "r",
+                                    {{"FLAVOUR", "X"}}));
+}
+
+TEST(SqliteDocumentStore, TheFileIsReadableByItsOwnerOnly) {
+    testing::TemporaryFolder folder;
+    const auto file = folder.path() / "documents.sqlite";
+    {
+        SqliteDocumentStore store(file);
+        store.create({1, "alice"}, DocumentType::Function, "f", function_template("a"));
+    }
+    EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    // A file left 0644 by an older version is narrowed on the next start.
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                  std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    SqliteDocumentStore again(file);
+    EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST(SqliteDocumentStore, ListsByOwnerAndType) {
@@ -141,7 +187,8 @@ class StandaloneDocumentSourceTest : public ::testing::Test {
         users_->add("bob", "bob-secret");
         auto verifier = std::make_shared<CredentialVerifier>(users_, std::chrono::seconds(60), 16);
         source_ = std::make_shared<StandaloneDocumentSource>(
-            store_, std::make_shared<AsyncCredentialVerifier>(verifier, 1, 8));
+            store_, std::make_shared<AsyncCredentialVerifier>(verifier, 1, 8),
+            FlavourAllowList({"Nature", "Energy"}));
     }
 
     documents::Document fetch(const Credentials& credentials, std::int64_t id) {
@@ -195,6 +242,27 @@ TEST_F(StandaloneDocumentSourceTest, AnotherUserIsForbidden) {
     const auto id =
         store_->create({1, "alice"}, DocumentType::Function, "f", function_template("a"));
     EXPECT_EQ(kind_of([&] { fetch({"bob", "bob-secret"}, id); }), ErrorKind::Forbidden);
+}
+
+TEST_F(StandaloneDocumentSourceTest, OwnershipIsByUidNotByName) {
+    const auto id = store_->create({users_->find("bob")->uid, "bob"}, DocumentType::Function, "f",
+                                   function_template("a"));
+    // Bob removed and added again under the same name: a new UID, not the old documents.
+    ASSERT_TRUE(users_->remove("bob"));
+    users_->add("bob", "bob-secret");
+    EXPECT_EQ(kind_of([&] { fetch({"bob", "bob-secret"}, id); }), ErrorKind::Forbidden);
+}
+
+TEST_F(StandaloneDocumentSourceTest, ARequirementOfAFlavourNotServedIsForbidden) {
+    const auto uid = users_->find("alice")->uid;
+    const auto allowed =
+        store_->create({uid, "alice"}, DocumentType::AppRequirement, "r", {{"FLAVOUR", "Energy"}});
+    const auto other =
+        store_->create({uid, "alice"}, DocumentType::AppRequirement, "r", {{"FLAVOUR", "Other"}});
+    EXPECT_EQ(fetch({"alice", "alice-secret"}, allowed).id, allowed);
+    EXPECT_EQ(kind_of([&] { fetch({"alice", "alice-secret"}, other); }), ErrorKind::Forbidden);
+    // Its owner can still read it (to change or delete it).
+    EXPECT_EQ(source_->fetch_as(*users_->find("alice"), other).id, other);
 }
 
 TEST_F(StandaloneDocumentSourceTest, AMissingDocumentIsNotFound) {

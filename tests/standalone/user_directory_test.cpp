@@ -58,6 +58,30 @@ TEST(UserDirectory, AddsListsReplacesAndRemoves) {
     EXPECT_EQ(users.list().size(), 1u);
 }
 
+TEST(UserDirectory, NeverGivesAUidTwice) {
+    testing::TemporaryFolder folder;
+    UserDirectory users(folder.path() / "users");
+    EXPECT_EQ(users.add("alice", "a"), 1);
+    EXPECT_EQ(users.add("bob", "b"), 2);
+    EXPECT_TRUE(users.remove("bob"));  // the highest UID goes
+    EXPECT_EQ(users.add("bob", "b"), 3);
+    // Remembered in the file, for another process (the command line) too.
+    UserDirectory again(folder.path() / "users");
+    EXPECT_TRUE(again.remove("bob"));
+    EXPECT_EQ(again.add("carol", "c"), 4);
+}
+
+TEST(UserDirectory, ReservesUidsStillOwningDocuments) {
+    testing::TemporaryFolder folder;
+    UserDirectory users(folder.path() / "users");
+    users.add("alice", "a");
+    users.reserve_uids_below(1);  // nothing to do
+    users.reserve_uids_below(8);  // a removed user 7 still owns documents
+    EXPECT_EQ(users.add("bob", "b"), 8);
+    UserDirectory again(folder.path() / "users");
+    EXPECT_EQ(again.add("carol", "c"), 9);
+}
+
 TEST(UserDirectory, SeesChangesMadeByAnotherProcess) {
     testing::TemporaryFolder folder;
     UserDirectory server(folder.path() / "users");
