@@ -56,6 +56,16 @@ struct Config {
     std::size_t max_waiting_executions = 10'000;
     // Standalone mode's data folder (SQLite documents, users, root key pair).
     std::string data_dir = "/var/lib/cognit-ecf";
+    // TLS to OpenNebula and the COGNIT frontend (https:// URLs): the CAs to trust (empty: the
+    // system's store) and an optional client certificate with its key (both or neither).
+    std::string backend_ca_file;
+    std::string backend_cert_file;
+    std::string backend_key_file;
+    // TLS to the broker (amqps:// or ssl://): the CAs to trust and an optional client
+    // certificate with its key (both or neither).
+    std::string broker_ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    std::string broker_cert_file;
+    std::string broker_key_file;
 
     std::string one_xmlrpc_or_default() const {
         return one_xmlrpc.value_or("http://localhost:2633/RPC2");

@@ -254,25 +254,24 @@ ssl::context make_tls_context(const HttpClientOptions& options) {
     SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
     context.set_verify_mode(ssl::verify_peer);
     boost::system::error_code ec;
-    if (options.ca_file.empty()) {
+    if (options.tls.ca_file.empty()) {
         context.set_default_verify_paths(ec);
         if (ec) throw Error(ErrorKind::Internal, "cannot load the system's CA certificates");
     } else {
-        context.load_verify_file(options.ca_file, ec);
-        if (ec) throw Error(ErrorKind::Internal, "cannot load the CA file " + options.ca_file);
+        context.load_verify_file(options.tls.ca_file, ec);
+        if (ec) throw Error(ErrorKind::Internal, "cannot load the CA file " + options.tls.ca_file);
     }
-    if (options.client_certificate_file.empty() != options.client_key_file.empty())
+    if (options.tls.certificate_file.empty() != options.tls.key_file.empty())
         throw Error(ErrorKind::Internal, "a client certificate needs both its file and its key");
-    if (!options.client_certificate_file.empty()) {
-        context.use_certificate_chain_file(options.client_certificate_file, ec);
+    if (!options.tls.certificate_file.empty()) {
+        context.use_certificate_chain_file(options.tls.certificate_file, ec);
         if (ec)
             throw Error(ErrorKind::Internal,
-                        "cannot load the client certificate " + options.client_certificate_file);
+                        "cannot load the client certificate " + options.tls.certificate_file);
         // The key's content is never quoted, only its file name.
-        context.use_private_key_file(options.client_key_file, ssl::context::pem, ec);
+        context.use_private_key_file(options.tls.key_file, ssl::context::pem, ec);
         if (ec)
-            throw Error(ErrorKind::Internal,
-                        "cannot load the client key " + options.client_key_file);
+            throw Error(ErrorKind::Internal, "cannot load the client key " + options.tls.key_file);
     }
     return context;
 }

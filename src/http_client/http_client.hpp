@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "http_client/tls_files.hpp"
+
 namespace ecf::http_client {
 
 // What the client may take from the peer and how long it may wait for it.
@@ -17,12 +19,8 @@ struct HttpClientOptions {
     std::size_t max_response_bytes = 4 * 1024 * 1024;
     // Idle keep-alive connections kept for reuse; beyond this they are closed.
     std::size_t max_idle_connections = 8;
-    // https:// only. The peer's certificate is always verified, and its name against the URL's
-    // host. ca_file: PEM file of the CAs to trust; empty means the system's store. A client
-    // certificate (PEM chain) and its key (PEM, unencrypted) are sent when both are named.
-    std::string ca_file{};
-    std::string client_certificate_file{};
-    std::string client_key_file{};
+    // https:// only: whom to trust, and the client certificate if any.
+    TlsFiles tls{};
 };
 
 struct HttpResponse {

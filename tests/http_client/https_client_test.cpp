@@ -50,7 +50,7 @@ class HttpsClientTest : public ::testing::Test {
     static HttpClientOptions trusting(const std::string& ca) {
         HttpClientOptions options;
         options.timeout = 5s;
-        options.ca_file = file(ca);
+        options.tls.ca_file = file(ca);
         return options;
     }
 
@@ -124,8 +124,8 @@ TEST_F(HttpsClientTest, ClientCertificateIsSentWhenConfigured) {
     HttpClient anonymous(io_.get_executor(), url("localhost", strict.port()), trusting("ca.pem"));
     error_of(anonymous);
     auto options = trusting("ca.pem");
-    options.client_certificate_file = file("client.pem");
-    options.client_key_file = file("client.key");
+    options.tls.certificate_file = file("client.pem");
+    options.tls.key_file = file("client.key");
     HttpClient identified(io_.get_executor(), url("localhost", strict.port()), options);
     EXPECT_EQ(run_awaitable(io_, identified.get("/v1/public_key")).status, 200u);
 }
@@ -135,11 +135,11 @@ TEST_F(HttpsClientTest, FilesThatCannotBeLoadedAreRefusedAtConstruction) {
     auto missing_ca = trusting("no-such-ca.pem");
     EXPECT_THROW(HttpClient(io_.get_executor(), endpoint, missing_ca), Error);
     auto half_identity = trusting("ca.pem");
-    half_identity.client_certificate_file = file("client.pem");
+    half_identity.tls.certificate_file = file("client.pem");
     EXPECT_THROW(HttpClient(io_.get_executor(), endpoint, half_identity), Error);
     auto not_a_key = trusting("ca.pem");
-    not_a_key.client_certificate_file = file("client.pem");
-    not_a_key.client_key_file = file("ca.pem");
+    not_a_key.tls.certificate_file = file("client.pem");
+    not_a_key.tls.key_file = file("ca.pem");
     try {
         HttpClient client(io_.get_executor(), endpoint, not_a_key);
         FAIL() << "no error";
