@@ -249,3 +249,34 @@ def test_ecf_runtime_over_amqps_with_an_unknown_ca_says_why(tls_rabbitmq, certs)
             runtime.kill()
             runtime.wait(timeout=15)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_amqps_broker_requiring_a_client_certificate(opennebula, cognit_frontend, issuer):
+    with RabbitMQ(tls=True, tls_client_certificates=True) as node:
+        flavour = fresh_flavour("AmqpsClient")
+        doubles = start_runtimes(node.url, flavour)
+        base = config_for(node, opennebula.url, cognit_frontend.url,
+                          "broker_ca_file: %s\n" % node.ca_file).replace(node.original_url,
+                                                                          node.tls_url)
+        try:
+            anonymous = start(base)
+            try:
+                stack = Stack(anonymous, opennebula, issuer)
+                reply = execute(stack, stack.add_function("alice"),
+                                stack.add_requirement("alice", flavour), stack.token("alice"))
+                assert reply.status_code == 503, reply.text
+                assert "retrying in the background" in anonymous.log()
+            finally:
+                anonymous.stop()
+            identified = start(base + "broker_cert_file: %s\nbroker_key_file: %s\n"
+                               % (node.client_cert_file, node.client_key_file))
+            try:
+                stack = Stack(identified, opennebula, issuer)
+                reply = execute(stack, stack.add_function("alice"),
+                                stack.add_requirement("alice", flavour), stack.token("alice"))
+                assert reply.status_code == 200, reply.text
+            finally:
+                identified.stop()
+        finally:
+            for double in doubles:
+                double.stop()
