@@ -8,9 +8,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 
 #include "core/error.hpp"
 #include "documents/python_double.hpp"
@@ -87,6 +90,29 @@ TEST_F(HttpsClientTest, PrivateCaIsTrustedByAddressAndByNameAndConnectionsAreReu
         for (int i = 0; i < 5; ++i) run_awaitable(io_, client.get("/v1/public_key"));
         EXPECT_EQ(count(), before) << "a pooled TLS connection was not reused";
     }
+}
+
+TEST_F(HttpsClientTest, PeerClosingAnIdleTlsConnectionIsRetriedOnAFreshOne) {
+    HttpClient client(io_.get_executor(), url("localhost", server_->port()), trusting("ca.pem"));
+    EXPECT_EQ(run_awaitable(io_, client.get("/_test/close")).status, 200u);
+    // Whether the close has arrived or not, the next call gets its answer (a fresh connection).
+    EXPECT_EQ(run_awaitable(io_, client.get("/v1/public_key")).status, 200u);
+}
+
+TEST_F(HttpsClientTest, ManyConcurrentCallsOnSeveralThreads) {
+    asio::thread_pool pool(2);
+    auto options = trusting("ca.pem");
+    options.max_idle_connections = 4;
+    HttpClient client(pool.get_executor(), url("localhost", server_->port()), options);
+    std::vector<std::future<HttpResponse>> calls;
+    for (int i = 0; i < 40; ++i)
+        calls.push_back(
+            asio::co_spawn(pool.get_executor(), client.get("/v1/public_key"), asio::use_future));
+    for (auto& call : calls) {
+        ASSERT_EQ(call.wait_for(20s), std::future_status::ready);
+        EXPECT_EQ(call.get().status, 200u);
+    }
+    pool.join();
 }
 
 TEST_F(HttpsClientTest, UnknownCaIsRefusedWithTheReason) {
