@@ -86,11 +86,14 @@ int main(int argc, char** argv) {
     broker_option->excludes(broker_file_option);
     ecf::runtime::RuntimeWorkerOptions options;
     app.add_option("--broker-ca-file", options.broker_ca_file, "amqps: the CAs to trust (PEM)")
+        ->envname("ECF_RUNTIME_BROKER_CA_FILE")
         ->capture_default_str();
     auto* broker_cert_option = app.add_option("--broker-cert-file", options.broker_cert_file,
-                                              "amqps: a client certificate (PEM)");
+                                              "amqps: a client certificate (PEM)")
+                                   ->envname("ECF_RUNTIME_BROKER_CERT_FILE");
     auto* broker_key_option = app.add_option("--broker-key-file", options.broker_key_file,
-                                             "amqps: the client certificate's key (PEM)");
+                                             "amqps: the client certificate's key (PEM)")
+                                  ->envname("ECF_RUNTIME_BROKER_KEY_FILE");
     broker_cert_option->needs(broker_key_option);
     broker_key_option->needs(broker_cert_option);
     app.add_option("--flavour", flavour, "the flavour queue to consume")->required();

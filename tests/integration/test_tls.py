@@ -228,11 +228,13 @@ def test_ecf_runtime_over_amqps_with_its_ca(tls_rabbitmq, opennebula, cognit_fro
 def test_ecf_runtime_over_amqps_with_an_unknown_ca_says_why(tls_rabbitmq, certs):
     workdir = tempfile.mkdtemp(prefix="ecf-tls-runtime-")
     log_path = os.path.join(workdir, "runtime.log")
-    env = {"PATH": "/usr/bin:/bin", "ECF_RUNTIME_BROKER": tls_rabbitmq.tls_url}
+    # As the packaged service passes them: from its environment file.
+    env = {"PATH": "/usr/bin:/bin", "ECF_RUNTIME_BROKER": tls_rabbitmq.tls_url,
+           "ECF_RUNTIME_BROKER_CA_FILE": certs["other-ca.pem"]}
     with open(log_path, "w") as log:
         runtime = subprocess.Popen(
-            [os.path.join(BUILD_DIR, "ecf-runtime"), "--broker-ca-file", certs["other-ca.pem"],
-             "--flavour", fresh_flavour("AmqpsRefused"), "--exec", "true"],
+            [os.path.join(BUILD_DIR, "ecf-runtime"), "--flavour", fresh_flavour("AmqpsRefused"),
+             "--exec", "true"],
             stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 30
