@@ -9,7 +9,7 @@ packages=(
   # libraries
   libboost1.81-dev librabbitmq-dev libssl-dev libprotobuf-dev protobuf-compiler
   libpugixml-dev libyaml-cpp-dev libspdlog-dev libre2-dev libsqlite3-dev libcli11-dev
-  libsodium-dev libargon2-dev prometheus-cpp-dev
+  libsodium-dev libargon2-dev prometheus-cpp-dev libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev rabbitmq-server
   python3 python3-pytest python3-pika python3-requests python3-cloudpickle

@@ -1,10 +1,12 @@
 // Round trips per second through a real RabbitMQ: AmqpExecutionBroker publishes, an in-process
 // echo runtime answers on the results exchange, the result is routed back to its waiter.
 // Two ways of routing results are compared:
-//   AlternateExchange: `results` has our alternate exchange; no broker operation per request;
-//   PerRequestBinding: `results` pre-exists without it; a binding per request (bind no-wait
-//                      before the publication, pipelined unbind after the result).
-// The node: ECF_BENCH_RABBITMQ_PORT, or a private one started through tests/harness/rabbitmq.py.
+//   AlternateExchange: `results`, to which the harness's policy gives our alternate exchange;
+//                      no broker operation per request;
+//   PerRequestBinding: an exchange of its own name that no policy matches; a binding per request
+//                      (bind no-wait before the publication, pipelined unbind after the result).
+// The node: ECF_BENCH_RABBITMQ_PORT (with the policy of tests/harness/rabbitmq.py set), or a
+// private one started through tests/harness/rabbitmq.py (which sets it).
 //
 //   build-x/bench/broker/broker_round_trip_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true   (one line)
@@ -119,7 +121,7 @@ class EchoRuntime {
 void round_trips(benchmark::State& state, bool per_request_binding) {
     const auto address = node().address();
     const std::string suffix = std::to_string(::getpid()) + (per_request_binding ? "-b" : "-ae");
-    const std::string results = "bench-results-" + suffix;
+    const std::string results = per_request_binding ? "bench-results-" + suffix : "results";
     const std::string flavour = "bench-flavour-" + suffix;
     {
         AmqpConnection setup(address);
@@ -179,7 +181,7 @@ void round_trips(benchmark::State& state, bool per_request_binding) {
     AmqpConnection cleanup(address);
     cleanup.open_channel(1);
     cleanup.delete_queue(1, flavour);
-    cleanup.delete_exchange(1, results);
+    if (per_request_binding) cleanup.delete_exchange(1, results);  // `results` stays
 }
 
 void BM_RoundTrip_AlternateExchange(benchmark::State& state) {

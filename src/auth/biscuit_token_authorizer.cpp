@@ -3,18 +3,39 @@
 #include <biscuit/authorizer.hpp>
 #include <biscuit/biscuit.hpp>
 #include <biscuit/error.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
 #include "core/error.hpp"
 
 namespace ecf::auth {
+
+struct AuthorizationContext {
+    std::chrono::system_clock::time_point now;
+    RequestFacts request;
+    std::shared_ptr<RevocationList> revocations;
+    std::chrono::microseconds time_limit;
+};
+
 namespace {
 
-// The authorizer of the original ECF (contract §2).
-constexpr std::string_view kAuthorizerCode = "time({now});\nallow if user($u), password($p);";
+// The authorizer of the original ECF (contract §2); the request's facts come before its policy.
+constexpr std::string_view kTimeFact = "time({now});\n";
+constexpr std::string_view kPolicy = "allow if user($u), password($p);";
 // Read from the authority block only: a later block cannot choose the credentials.
 constexpr std::string_view kCredentialsQuery =
     "credentials($u, $p) <- user($u), password($p) trusting authority";
+
+// Evaluation of a real token takes microseconds and a few kilobytes; the margins are for
+// attenuations a device may add. A COGNIT token builds no value near 16 KiB.
+biscuit::datalog::RunLimits run_limits(std::chrono::microseconds time_limit) {
+    return {.max_facts = 1000,
+            .max_iterations = 100,
+            .max_time = time_limit,
+            .max_value_bytes = 16 * 1024,
+            .max_interned_bytes = 2 * 1024 * 1024};
+}
 
 struct BadSignature {};
 
@@ -51,25 +72,55 @@ std::string reason_of(const biscuit::Error& e) {
     }
 }
 
-Credentials evaluate(const std::string& token, const biscuit::PublicKey& root) {
+// Parses the token and verifies its signature chain against `root`.
+biscuit::Biscuit verify(const std::string& token, const biscuit::PublicKey& root) {
+    try {
+        return biscuit::Biscuit::from_base64(token, root);
+    } catch (const biscuit::Error& e) {
+        if (is_bad_signature(e)) throw BadSignature{};
+        throw Error(ErrorKind::Unauthorized, reason_of(e));
+    }
+}
+
+// The authorizer's code for one request: time, the request's facts (as parameters, so no
+// request value is ever read as Datalog), then the policy.
+std::string authorizer_code(const AuthorizationContext& context,
+                            biscuit::datalog::Parameters& parameters) {
     using biscuit::datalog::Term;
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(context.now.time_since_epoch());
+    parameters.terms.emplace("now", Term::date(static_cast<std::uint64_t>(seconds.count())));
+    std::string code(kTimeFact);
+    auto add = [&](const char* name, Term value) {
+        code += std::string(name) + "({" + name + "});\n";
+        parameters.terms.emplace(name, std::move(value));
+    };
+    const RequestFacts& r = context.request;
+    if (r.operation) add("operation", Term::string(*r.operation));
+    if (r.function_id) add("function", Term::integer(*r.function_id));
+    if (r.app_requirement_id) add("app_requirement", Term::integer(*r.app_requirement_id));
+    if (r.flavour) add("flavour", Term::string(*r.flavour));
+    if (r.mode) add("mode", Term::string(*r.mode));
+    code += kPolicy;
+    return code;
+}
+
+// Runs the authorizer over a verified token; the authority block's credentials.
+Credentials authorize_verified(const biscuit::Biscuit& token, const AuthorizationContext& context) {
+    using biscuit::datalog::Term;
+    if (context.revocations && context.revocations->revoked(token.revocation_ids()))
+        throw Error(ErrorKind::Unauthorized, "Token revoked");
     std::vector<biscuit::datalog::Fact> facts;
     try {
-        const auto parsed = biscuit::Biscuit::from_base64(token, root);
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch());
         biscuit::datalog::Parameters parameters;
-        parameters.terms.emplace("now", Term::date(static_cast<std::uint64_t>(now.count())));
+        const std::string code = authorizer_code(context, parameters);
         biscuit::Authorizer authorizer;
-        // Evaluation of a real token takes microseconds; the margin is for a loaded machine.
-        authorizer.set_limits(
-            {.max_facts = 1000, .max_iterations = 100, .max_time = std::chrono::milliseconds(5)});
-        authorizer.add_token(parsed);
-        authorizer.add_code(kAuthorizerCode, parameters);
+        authorizer.set_limits(run_limits(context.time_limit));
+        authorizer.add_token(token);
+        authorizer.add_code(code, parameters);
         authorizer.authorize();
         facts = authorizer.query(kCredentialsQuery);
     } catch (const biscuit::Error& e) {
-        if (is_bad_signature(e)) throw BadSignature{};
         throw Error(ErrorKind::Unauthorized, reason_of(e));
     }
     std::optional<Credentials> found;
@@ -86,18 +137,69 @@ Credentials evaluate(const std::string& token, const biscuit::PublicKey& root) {
     return *found;
 }
 
+// Verifies `token` against `root`, keeps it in `cache`, and authorizes it. A coroutine taking
+// its arguments by value, so that they live in its frame while it runs on the pool.
+boost::asio::awaitable<Credentials> verify_and_authorize(
+    std::shared_ptr<VerifiedTokenCache> cache, std::string token, biscuit::PublicKey root,
+    std::shared_ptr<const AuthorizationContext> context) {
+    auto verified = verify(token, root);
+    cache->insert(token, root, verified, context->now);
+    co_return authorize_verified(verified, *context);
+}
+
 }  // namespace
 
-BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> keys)
-    : keys_(std::move(keys)) {}
+BiscuitTokenAuthorizer::BiscuitTokenAuthorizer(std::shared_ptr<RootKeySource> keys,
+                                               BiscuitTokenAuthorizerOptions options)
+    : keys_(std::move(keys)),
+      clock_(std::move(options.clock)),
+      cache_(std::make_shared<VerifiedTokenCache>(options.cache_entries)),
+      revocations_(std::move(options.revocations)),
+      evaluation_time_limit_(options.evaluation_time_limit),
+      pool_(std::max<std::size_t>(1, options.verify_threads)),
+      max_pending_(options.max_pending_verifications) {}
+
+BiscuitTokenAuthorizer::~BiscuitTokenAuthorizer() {
+    pool_.stop();
+    pool_.join();
+}
+
+boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::verify_on_pool(
+    std::string token, biscuit::PublicKey root,
+    std::shared_ptr<const AuthorizationContext> context) {
+    if (pending_.fetch_add(1) >= max_pending_) {
+        pending_.fetch_sub(1);
+        throw Error(ErrorKind::Unavailable, "too many token verifications at once, retry later");
+    }
+    struct Release {
+        std::atomic<std::size_t>& pending;
+        ~Release() { pending.fetch_sub(1); }
+    } release{pending_};
+    // co_spawn onto the pool and back: this coroutine resumes on its own executor.
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(),
+        verify_and_authorize(cache_, std::move(token), std::move(root), std::move(context)),
+        boost::asio::use_awaitable);
+}
 
 boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::string_view token) {
-    // Copied before the first suspension: the caller's buffer may not outlive it.
+    // Awaited here, not returned: the temporary facts must outlive the coroutine's start.
+    co_return co_await authorize_request(token, RequestFacts{});
+}
+
+boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize_request(
+    std::string_view token, const RequestFacts& request) {
+    // Copied before the first suspension: the caller's buffers may not outlive it.
     const std::string text(token);
+    const auto context = std::make_shared<const AuthorizationContext>(
+        AuthorizationContext{clock_(), request, revocations_, evaluation_time_limit_});
     const auto keys = keys_;
+    const auto cache = cache_;
     const auto key = keys->current();
+    if (auto verified = cache->find(text, key, context->now))
+        co_return authorize_verified(*verified, *context);
     try {
-        co_return evaluate(text, key);
+        co_return co_await verify_on_pool(text, key, context);
     } catch (const BadSignature&) {
     }
     // The issuer may have rotated its key: fetch it again (rate-limited) and try once more.
@@ -105,7 +207,7 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::strin
     const auto fresh = keys->current();
     if (!(fresh == key)) {
         try {
-            co_return evaluate(text, fresh);
+            co_return co_await verify_on_pool(text, fresh, context);
         } catch (const BadSignature&) {
         }
     }

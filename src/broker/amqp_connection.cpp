@@ -222,19 +222,37 @@ void AmqpConnection::close_channel(std::uint16_t channel) {
 
 std::string AmqpConnection::declare_queue(std::uint16_t channel, const std::string& name,
                                           const AmqpQueueOptions& options) {
-    amqp_table_entry_t entry;
-    amqp_table_t arguments = amqp_empty_table;
+    return declare_queue_state(channel, name, options).name;
+}
+
+AmqpQueueState AmqpConnection::declare_queue_state(std::uint16_t channel, const std::string& name,
+                                                   const AmqpQueueOptions& options) {
+    amqp_table_entry_t entries[2];
+    int count = 0;
     if (options.max_length) {
-        entry.key = amqp_cstring_bytes("x-max-length");
-        entry.value.kind = AMQP_FIELD_KIND_I64;
-        entry.value.value.i64 = *options.max_length;
-        arguments = amqp_table_t{1, &entry};
+        entries[count].key = amqp_cstring_bytes("x-max-length");
+        entries[count].value.kind = AMQP_FIELD_KIND_I64;
+        entries[count].value.value.i64 = *options.max_length;
+        ++count;
     }
+    if (options.expires_ms) {
+        entries[count].key = amqp_cstring_bytes("x-expires");
+        entries[count].value.kind = AMQP_FIELD_KIND_I64;
+        entries[count].value.value.i64 = *options.expires_ms;
+        ++count;
+    }
+    const amqp_table_t arguments = count ? amqp_table_t{count, entries} : amqp_empty_table;
     const amqp_queue_declare_ok_t* ok =
         amqp_queue_declare(state_, channel, bytes_of(name), options.passive, options.durable,
                            options.exclusive, options.auto_delete, arguments);
     check_rpc("queue.declare", channel);
-    return ok ? string_of(ok->queue) : name;
+    AmqpQueueState state{name, 0, 0};
+    if (ok) {
+        state.name = string_of(ok->queue);
+        state.messages = ok->message_count;
+        state.consumers = ok->consumer_count;
+    }
+    return state;
 }
 
 void AmqpConnection::declare_exchange(std::uint16_t channel, const std::string& name,

@@ -80,6 +80,16 @@ struct AmqpQueueOptions {
     bool exclusive = false;
     bool auto_delete = false;
     std::optional<std::int64_t> max_length;  // RabbitMQ's `x-max-length` argument
+    // RabbitMQ's `x-expires` argument: the queue is deleted once unused (no consumer, no
+    // declaration) for this many milliseconds.
+    std::optional<std::int64_t> expires_ms;
+};
+
+// What queue.declare-ok tells.
+struct AmqpQueueState {
+    std::string name;
+    std::uint32_t messages = 0;
+    std::uint32_t consumers = 0;
 };
 
 struct AmqpExchangeOptions {
@@ -125,6 +135,9 @@ class AmqpConnection {
     // Returns the queue's name (the broker's when `name` is empty).
     std::string declare_queue(std::uint16_t channel, const std::string& name,
                               const AmqpQueueOptions& options = {});
+    // The same, with the counts of messages and consumers the broker answers with.
+    AmqpQueueState declare_queue_state(std::uint16_t channel, const std::string& name,
+                                       const AmqpQueueOptions& options = {});
     void declare_exchange(std::uint16_t channel, const std::string& name, const std::string& type,
                           const AmqpExchangeOptions& options = {});
     void delete_queue(std::uint16_t channel, const std::string& name);

@@ -18,11 +18,14 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <variant>
 
+#include "broker/broker_session.hpp"
+#include "broker/random_name.hpp"
+#include "broker/result_router.hpp"
 #include "broker/results_exchange.hpp"
 #include "core/error.hpp"
 
@@ -33,14 +36,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Channels of the one connection. Results are consumed on their own channel so that nothing
-// that goes wrong with a publication or a declaration can stop the flow of results.
-constexpr std::uint16_t kResultsChannel = 1;
-constexpr std::uint16_t kPublishChannel = 2;  // confirm mode; per-request binds go here too
-constexpr std::uint16_t kDeclareChannel = 3;  // flavour queues; a refusal closes only this one
-
 constexpr std::size_t kMaxEventsPerRound = 1024;
 constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
+// A flavour queue unused this long is no longer watched for consumers.
+constexpr std::chrono::minutes kForgetFlavourAfter{1};
+// A lost connection is re-established at once (no backoff) at most this often.
+constexpr std::chrono::seconds kAtOnceRetryInterval{1};
 
 using Outcome = std::variant<ExecutionResult, ecf::Error>;
 using ResultChannel =
@@ -94,7 +95,9 @@ Outcome parse_result(const std::string& body) {
 // touch the submission queue (under its mutex) and the atomics.
 class AmqpExecutionBroker::State {
   public:
-    explicit State(BrokerSettings settings) : settings_(std::move(settings)) {
+    explicit State(BrokerSettings settings)
+        : settings_(std::move(settings)),
+          results_queue_(settings_.instance_name + ".results." + random_hex64()) {
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wake_fd_ < 0) throw std::runtime_error("broker: eventfd failed");
     }
@@ -166,14 +169,16 @@ class AmqpExecutionBroker::State {
     std::size_t waiting() const { return waiting_.load(); }
 
   private:
+    using Router = ResultRouter<std::shared_ptr<Mailbox>>;
     struct Submission {
         ExecutionRequest request;
         std::shared_ptr<Mailbox> mailbox;
     };
-    struct Pending {
-        std::shared_ptr<Mailbox> mailbox;
-        std::multimap<Clock::time_point, std::string>::iterator by_deadline;
-        bool bound = false;  // per-request binding made for it
+    // A flavour queue declared on this connection, with its consumer count as the broker last
+    // told it (queue.declare-ok: at the first declaration, then refreshed in the background).
+    struct FlavourQueue {
+        std::uint32_t consumers = 0;
+        Clock::time_point used;  // last publication to it
     };
 
     void wake() {
@@ -204,22 +209,24 @@ class AmqpExecutionBroker::State {
     void run() {
         auto backoff = settings_.reconnect_min;
         bool reported_down = false;
+        Clock::time_point last_at_once{};
         while (!stopping()) {
+            bool served = false;
             try {
                 connect();
                 set_connected(true);
-                first_attempt_finished();
+                served = true;  // start() returns once the probe has told the routing
                 if (reported_down) {
                     spdlog::info("message broker {}: connected again",
                                  settings_.address.redacted());
                 }
                 reported_down = false;
                 backoff = settings_.reconnect_min;
-                serve();
+                serve();  // returns only when stopping
             } catch (const std::exception& e) {
                 // Messages of AmqpError never hold the password.
                 if (!reported_down) {
-                    spdlog::error("message broker {}: {}; retrying in the background",
+                    spdlog::error("message broker {}: {}; reconnecting",
                                   settings_.address.redacted(), e.what());
                     reported_down = true;
                 } else {
@@ -229,65 +236,97 @@ class AmqpExecutionBroker::State {
             set_connected(false);
             set_blocked(false);
             first_attempt_finished();
-            // The exclusive result queue died with the connection: a result for a waiting
-            // execution can no longer reach us, so waiting until the deadline would only turn a
-            // certain loss into a slow one. Fail them now.
-            fail_all(ErrorKind::Unavailable,
-                     "the connection to the message broker was lost; the result may be lost");
-            if (connection_) connection_->close();
-            connection_.reset();
             if (stopping()) break;
+            drop_connection();
+            // A request not yet confirmed may or may not have reached its queue, and one not yet
+            // published never will: 503 now, never a slow 504.
+            fail_unconfirmed(
+                "the connection to the message broker was lost before the "
+                "execution request was confirmed");
+            fail_submissions(ErrorKind::Unavailable,
+                             "the connection to the message broker was lost");
+            // Confirmed executions wait for results in our queue, which outlives the connection
+            // (x-expires): reconnect at once and they still get them, even those published
+            // meanwhile. If that first attempt fails, they cannot be answered in time: 503. At
+            // most once a second, so that a broker that drops every connection at once is not
+            // hammered.
+            if (served && Clock::now() - last_at_once >= kAtOnceRetryInterval) {
+                last_at_once = Clock::now();
+                continue;
+            }
+            fail_pending(ErrorKind::Unavailable,
+                         "the connection to the message broker was lost; the result may be lost");
             std::unique_lock lock(mutex_);
             backoff_cv_.wait_for(lock, backoff, [this] { return stopping_; });
             backoff = std::min(backoff * 2, settings_.reconnect_max);
         }
         fail_all(ErrorKind::Unavailable, "the service is shutting down");
-        if (connection_) connection_->close();
-        connection_.reset();
+        if (session_) session_->delete_result_queue();
+        drop_connection();
+    }
+
+    void drop_connection() {
+        probe_key_.clear();
+        connection_ = nullptr;
+        session_.reset();  // closes it
     }
 
     void connect() {
-        auto options = settings_.connection;
-        options.connection_name = settings_.instance_name;
-        connection_ = std::make_unique<AmqpConnection>(settings_.address, options);
-        auto& c = *connection_;
-        c.open_channel(kResultsChannel);
-        c.open_channel(kPublishChannel);
-        c.open_channel(kDeclareChannel);
-
-        per_request_bindings_ =
-            declare_results_exchange(c, kDeclareChannel, settings_.results_exchange,
-                                     settings_.unrouted_exchange) ==
-            ResultsRouting::PerRequestBindings;
-        if (per_request_bindings_ && !warned_fallback_) {
-            spdlog::warn(
-                "exchange '{}' exists without alternate-exchange '{}': falling back to one "
-                "binding per request (slower; delete the exchange while no ECF runs to use "
-                "the fast path)",
-                settings_.results_exchange, settings_.unrouted_exchange);
-            warned_fallback_ = true;
+        session_ =
+            std::make_unique<BrokerSession>(settings_, results_queue_, results_queue_declared_);
+        connection_ = &session_->connection();
+        if (results_queue_declared_ && !session_->result_queue_kept()) {
+            fail_pending(ErrorKind::Unavailable,
+                         "the message broker lost the result queue; the result is lost");
         }
-        AmqpQueueOptions exclusive;
-        exclusive.exclusive = true;
-        exclusive.auto_delete = true;
-        // Every queue has a bound: results wait here only if this thread falls behind, and no
-        // more can be useful than executions may wait.
-        exclusive.max_length =
-            static_cast<std::int64_t>(settings_.max_waiting_executions) * 2 + 1000;
-        results_queue_ = c.declare_queue(kResultsChannel, "", exclusive);
-        c.bind_queue(kResultsChannel, results_queue_, settings_.unrouted_exchange, "");
-        // no_ack: results are transient anyway, and acks would double the broker's work.
-        c.consume(kResultsChannel, results_queue_, /*no_ack=*/true, /*exclusive=*/true);
-        c.confirm_select(kPublishChannel);
-        next_publish_tag_ = 1;
-        unconfirmed_.clear();
-        declared_flavours_.clear();
+        results_queue_declared_ = true;
+        // Numbered anew on this channel (none is left: they were failed with the connection).
+        fail_unconfirmed("the execution request could not be confirmed");
+        flavours_.clear();
+        next_refresh_ = Clock::now() + settings_.consumer_refresh;
+        // Until the probe comes back (or probe_timeout passes), bind each request: that works
+        // whatever the routing, so publications need not wait for the answer.
+        per_request_bindings_ = true;
+        probe_key_ = session_->send_probe();
+        probe_until_ = Clock::now() + settings_.probe_timeout;
+    }
+
+    // The probe did not come back in time: unrouted results do not reach us.
+    void check_probe() {
+        if (!probe_key_.empty() && Clock::now() >= probe_until_) {
+            use_results_routing(ResultsRouting::PerRequestBindings);
+        }
+    }
+
+    void use_results_routing(ResultsRouting routing) {
+        probe_key_.clear();
+        first_attempt_finished();
+        per_request_bindings_ = routing == ResultsRouting::PerRequestBindings;
+        if (settings_.on_results_routing) settings_.on_results_routing(routing);
+        if (logged_routing_ == routing) return;  // said once, until it changes
+        logged_routing_ = routing;
+        if (routing == ResultsRouting::AlternateExchange) {
+            spdlog::info(
+                "results: unrouted results of exchange '{}' reach this instance through '{}' "
+                "(alternate exchange set by a policy): no broker operation per request",
+                settings_.results_exchange, settings_.unrouted_exchange);
+        } else {
+            spdlog::warn(
+                "results: unrouted results of exchange '{}' do not reach this instance: one "
+                "binding per request (slower). To enable the fast path, run: {}",
+                settings_.results_exchange,
+                results_policy_command(settings_.address.vhost, settings_.results_exchange,
+                                       settings_.unrouted_exchange));
+        }
     }
 
     void serve() {
         while (!stopping()) {
             publish_submissions();
             expire_pending();
+            check_queue_allowances();
+            refresh_consumer_counts();
+            check_probe();
             wait_for_input();
             for (std::size_t i = 0; i < kMaxEventsPerRound; ++i) {
                 auto event = connection_->next_event(std::chrono::milliseconds(0));
@@ -309,10 +348,16 @@ class AmqpExecutionBroker::State {
         // At most 1 s so heartbeats are sent; with TLS, OpenSSL may hold decrypted bytes that
         // poll() cannot see, so look again soon.
         auto timeout = std::chrono::milliseconds(connection_->tls() ? 5 : 1000);
-        if (!by_deadline_.empty()) {
-            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   by_deadline_.begin()->first - Clock::now()) +
-                               std::chrono::milliseconds(1);
+        if (!probe_key_.empty()) {
+            const auto until =
+                std::chrono::duration_cast<std::chrono::milliseconds>(probe_until_ - Clock::now()) +
+                std::chrono::milliseconds(1);
+            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
+        }
+        if (const auto due = router_.next_due()) {
+            const auto until =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()) +
+                std::chrono::milliseconds(1);
             timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
         }
         pollfd fds[2] = {{connection_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -327,13 +372,25 @@ class AmqpExecutionBroker::State {
             batch.swap(submissions_);
             blocked = blocked_;
         }
-        for (auto& s : batch) {
+        for (auto it = batch.begin(); it != batch.end(); ++it) {
             if (blocked) {
-                deliver(s.mailbox,
+                deliver(it->mailbox,
                         ecf::Error(ErrorKind::Unavailable,
                                    "the message broker refuses publications (resource alarm)"));
-            } else {
-                publish(s);
+                continue;
+            }
+            try {
+                publish(*it);
+            } catch (...) {
+                // The connection failed under this batch (any error: a socket error is an
+                // AmqpError, not a channel's). What it has not published yet is in no other
+                // bookkeeping: answer it now, or its waiters would wait for their deadline.
+                for (auto rest = it; rest != batch.end(); ++rest) {
+                    deliver(rest->mailbox, ecf::Error(ErrorKind::Unavailable,
+                                                      "the connection to the message broker "
+                                                      "was lost"));
+                }
+                throw;
             }
         }
     }
@@ -342,15 +399,17 @@ class AmqpExecutionBroker::State {
         auto& r = s.request;
         const auto now = Clock::now();
         if (r.deadline <= now) return;  // its waiter has already timed out
-        if (pending_.contains(r.request_id)) {
+        if (router_.contains(r.request_id)) {
             deliver(s.mailbox, ecf::Error(ErrorKind::Internal, "duplicate request id"));
             return;
         }
-        if (!declared_flavours_.contains(r.flavour)) {
+        auto flavour = flavours_.find(r.flavour);
+        if (flavour == flavours_.end()) {
             try {
-                // Contract §4: default properties, exactly as the SRs declare it.
-                connection_->declare_queue(kDeclareChannel, r.flavour);
-                declared_flavours_.insert(r.flavour);
+                // Contract §4: default properties, exactly as the SRs declare it. The declare-ok
+                // tells how many consumers (SRs) the queue has.
+                const auto queue = connection_->declare_queue_state(kDeclareChannel, r.flavour);
+                flavour = flavours_.emplace(r.flavour, FlavourQueue{queue.consumers, now}).first;
             } catch (const AmqpChannelError& e) {
                 // Only the declaration channel is closed: the others go on.
                 connection_->open_channel(kDeclareChannel);
@@ -362,64 +421,63 @@ class AmqpExecutionBroker::State {
                 return;
             }
         }
-        auto by_deadline = by_deadline_.emplace(r.deadline, r.request_id);
-        Pending& pending = pending_[r.request_id];
-        pending.mailbox = s.mailbox;
-        pending.by_deadline = by_deadline;
-        if (per_request_bindings_) {
+        flavour->second.used = now;
+        // No SR takes this flavour (as far as the last count tells): the request may wait in
+        // its queue for queue_allowance, no longer (see check_queue_allowances).
+        const bool no_consumer = settings_.queue_allowance && flavour->second.consumers == 0;
+        const bool bind = per_request_bindings_;
+        std::optional<Clock::time_point> allowance_check;
+        if (no_consumer) allowance_check = now + *settings_.queue_allowance;
+        router_.add(Router::Entry{r.request_id, s.mailbox, r.flavour, bind}, r.deadline,
+                    allowance_check);
+        if (bind) {
             // Same channel as the publication, before it: the binding is in place before the
             // request can reach an SR. No-wait: no round trip.
             connection_->bind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
                                     r.request_id, /*nowait=*/true);
-            pending.bound = true;
         }
         AmqpProperties properties;
         properties.content_type = "application/json";
         properties.correlation_id = r.request_id;
-        // RabbitMQ drops the request once it is stale, so no SR runs it for nobody.
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
+        // RabbitMQ drops the request once it is stale, so no SR runs it for nobody: at the
+        // deadline, or when the queue allowance of a flavour nobody consumes passes (then its
+        // waiter gets 503, and the request must not run later).
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - now);
+        if (no_consumer) left = std::min(left, *settings_.queue_allowance);
         properties.expiration = std::to_string(std::max<std::int64_t>(1, left.count()));
         connection_->publish(kPublishChannel, "", r.flavour, r.body, properties,
                              /*mandatory=*/true);
-        unconfirmed_.emplace(next_publish_tag_++, r.request_id);
     }
 
     void handle(AmqpDelivery& d) {
         if (d.channel != kResultsChannel) return;
+        if (!probe_key_.empty() && d.routing_key == probe_key_) {
+            use_results_routing(ResultsRouting::AlternateExchange);
+            return;
+        }
         // Results are routed by request id only (the routing key the SR published with).
-        auto it = pending_.find(d.routing_key);
-        if (it == pending_.end()) {
+        auto entry = router_.take(d.routing_key);
+        if (!entry) {
             spdlog::debug("result for request {} dropped: late, duplicate or not ours",
                           d.routing_key);
             return;
         }
-        auto mailbox = it->second.mailbox;
-        finish(it);
-        deliver(mailbox, parse_result(d.message.body));
+        answer(*entry, parse_result(d.message.body));
     }
 
     void handle(AmqpConfirm& c) {
         if (c.channel != kPublishChannel) return;
-        auto end = c.multiple ? unconfirmed_.upper_bound(c.delivery_tag)
-                              : unconfirmed_.find(c.delivery_tag);
-        auto begin = c.multiple ? unconfirmed_.begin() : end;
-        if (!c.multiple) {
-            if (end == unconfirmed_.end()) return;
-            ++end;
+        for (auto& entry : router_.confirm(c.delivery_tag, c.multiple, c.ack)) {
+            answer(entry, ecf::Error(ErrorKind::Unavailable,
+                                     "the message broker refused the execution request"));
         }
-        for (auto it = begin; it != end; ++it) {
-            if (!c.ack)
-                fail(it->second, ErrorKind::Unavailable,
-                     "the message broker refused the execution request");
-        }
-        unconfirmed_.erase(begin, end);
     }
 
     void handle(AmqpReturn& r) {
         if (r.channel != kPublishChannel) return;
         // Unroutable: the flavour queue vanished (deleted by an operator?). Declare it again
         // next time.
-        declared_flavours_.erase(r.routing_key);
+        flavours_.erase(r.routing_key);
         fail(r.message.properties.correlation_id, ErrorKind::Unavailable,
              "no queue took the execution request for flavour '" + r.routing_key + "'");
     }
@@ -429,11 +487,7 @@ class AmqpExecutionBroker::State {
                      c.reply_text);
         if (c.channel == kPublishChannel) {
             // Publications not yet confirmed may or may not have been routed.
-            for (auto& [tag, id] : unconfirmed_) {
-                fail(id, ErrorKind::Unavailable, "the execution request could not be confirmed");
-            }
-            unconfirmed_.clear();
-            next_publish_tag_ = 1;
+            fail_unconfirmed("the execution request could not be confirmed");
             connection_->open_channel(kPublishChannel);
             connection_->confirm_select(kPublishChannel);
         } else if (c.channel == kDeclareChannel) {
@@ -462,48 +516,102 @@ class AmqpExecutionBroker::State {
     }
 
     void expire_pending() {
-        const auto now = Clock::now();
-        while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
-            auto it = pending_.find(by_deadline_.begin()->second);
-            if (it == pending_.end()) {
-                by_deadline_.erase(by_deadline_.begin());
-                continue;
-            }
-            // The waiter has given up on its own timer (Timeout); a late result will be dropped.
-            spdlog::debug("request {} passed its deadline", it->first);
-            finish(it);
+        // The waiters have given up on their own timers (Timeout); late results will be dropped.
+        for (auto& entry : router_.take_past_deadline(Clock::now())) {
+            spdlog::debug("request {} passed its deadline", entry.request_id);
+            unbind(entry);
         }
     }
 
-    // Forgets a pending execution (and its per-request binding).
-    void finish(std::unordered_map<std::string, Pending>::iterator it) {
-        if (it->second.bound && connection_) {
-            connection_->unbind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
-                                      it->first, /*pipelined=*/true);
+    // Executions published while their flavour had no consumer: once queue_allowance has
+    // passed, their request has expired in the queue (per-message expiration); if there is
+    // still no consumer (by the background count), nobody ran it: 503 with Retry-After.
+    void check_queue_allowances() {
+        if (!settings_.queue_allowance) return;
+        const auto retry_after = std::max<std::chrono::seconds>(
+            std::chrono::seconds(1),
+            std::chrono::ceil<std::chrono::seconds>(*settings_.queue_allowance));
+        auto unconsumed = [this](const std::string& flavour) {
+            auto it = flavours_.find(flavour);
+            return it == flavours_.end() || it->second.consumers == 0;
+        };
+        for (auto& entry : router_.take_unconsumed(Clock::now(), unconsumed)) {
+            answer(entry,
+                   ecf::Error(ErrorKind::Unavailable,
+                              "no serverless runtime consumes flavour '" + entry.flavour + "'",
+                              retry_after));
         }
-        by_deadline_.erase(it->second.by_deadline);
-        pending_.erase(it);
+    }
+
+    // Every consumer_refresh, asks the broker again how many consumers each flavour queue in
+    // use has (a passive declaration: never re-creates a queue an operator deleted). Flavours
+    // not used for a while are forgotten; their next request declares them again.
+    void refresh_consumer_counts() {
+        const auto now = Clock::now();
+        if (now < next_refresh_) return;
+        next_refresh_ = now + settings_.consumer_refresh;
+        for (auto it = flavours_.begin(); it != flavours_.end();) {
+            if (now - it->second.used > kForgetFlavourAfter) {
+                it = flavours_.erase(it);
+                continue;
+            }
+            try {
+                AmqpQueueOptions passive;
+                passive.passive = true;
+                it->second.consumers =
+                    connection_->declare_queue_state(kDeclareChannel, it->first, passive).consumers;
+            } catch (const AmqpChannelError&) {
+                // Gone (404): no consumer. Kept, so that a publication to it is returned (503)
+                // and the flavour declared again then.
+                connection_->open_channel(kDeclareChannel);
+                it->second.consumers = 0;
+            }
+            ++it;
+        }
+    }
+
+    // Removes the per-request binding of an execution no longer waiting.
+    void unbind(const Router::Entry& entry) {
+        if (entry.bound && connection_) {
+            connection_->unbind_queue(kPublishChannel, results_queue_, settings_.results_exchange,
+                                      entry.request_id, /*pipelined=*/true);
+        }
+    }
+
+    void answer(const Router::Entry& entry, Outcome outcome) {
+        unbind(entry);
+        deliver(entry.waiter, std::move(outcome));
     }
 
     void fail(const std::string& request_id, ErrorKind kind, const std::string& message) {
-        auto it = pending_.find(request_id);
-        if (it == pending_.end()) return;
-        auto mailbox = it->second.mailbox;
-        finish(it);
-        deliver(mailbox, ecf::Error(kind, message));
+        if (auto entry = router_.take(request_id)) answer(*entry, ecf::Error(kind, message));
     }
 
-    void fail_all(ErrorKind kind, const std::string& message) {
-        for (auto& [id, pending] : pending_) deliver(pending.mailbox, ecf::Error(kind, message));
-        pending_.clear();
-        by_deadline_.clear();
-        unconfirmed_.clear();
+    // The pending executions whose requests the broker has not confirmed yet.
+    void fail_unconfirmed(const std::string& message) {
+        for (auto& entry : router_.take_unconfirmed()) {
+            answer(entry, ecf::Error(ErrorKind::Unavailable, message));
+        }
+    }
+
+    // Every pending execution. None is unbound (the connection may be gone): their bindings go
+    // with the result queue, or stay harmless (a late result is dropped).
+    void fail_pending(ErrorKind kind, const std::string& message) {
+        for (auto& entry : router_.take_all()) deliver(entry.waiter, ecf::Error(kind, message));
+    }
+
+    void fail_submissions(ErrorKind kind, const std::string& message) {
         std::deque<Submission> batch;
         {
             std::lock_guard lock(mutex_);
             batch.swap(submissions_);
         }
         for (auto& s : batch) deliver(s.mailbox, ecf::Error(kind, message));
+    }
+
+    void fail_all(ErrorKind kind, const std::string& message) {
+        fail_pending(kind, message);
+        fail_submissions(kind, message);
     }
 
     static void deliver(const std::shared_ptr<Mailbox>& mailbox, Outcome outcome) {
@@ -531,14 +639,16 @@ class AmqpExecutionBroker::State {
     std::thread thread_;
 
     // The broker thread's own.
-    std::unique_ptr<AmqpConnection> connection_;
-    std::string results_queue_;
-    std::set<std::string> declared_flavours_;
-    std::unordered_map<std::string, Pending> pending_;
-    std::multimap<Clock::time_point, std::string> by_deadline_;
-    std::map<std::uint64_t, std::string> unconfirmed_;  // publish delivery tag -> request id
-    std::uint64_t next_publish_tag_ = 1;
-    bool warned_fallback_ = false;
+    std::unique_ptr<BrokerSession> session_;
+    AmqpConnection* connection_ = nullptr;  // the session's
+    const std::string results_queue_;       // this instance's own, for its whole life
+    bool results_queue_declared_ = false;
+    std::unordered_map<std::string, FlavourQueue> flavours_;
+    Clock::time_point next_refresh_;
+    Router router_;
+    std::optional<ResultsRouting> logged_routing_;
+    std::string probe_key_;  // while the probe of this connection is awaited
+    Clock::time_point probe_until_;
 };
 
 AmqpExecutionBroker::AmqpExecutionBroker(BrokerSettings settings)
@@ -579,10 +689,12 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
     if (!state_->try_reserve_waiting_slot()) {
         throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
     }
+    // Shared ownership: this frame may outlive the broker (destroyed with its io_context after
+    // a second SIGINT or a drain timeout), and must not touch freed state then.
     struct SlotRelease {
-        State& state;
-        ~SlotRelease() { state.release_waiting_slot(); }
-    } slot{*state_};
+        std::shared_ptr<State> state;
+        ~SlotRelease() { state->release_waiting_slot(); }
+    } slot{state_};
 
     auto executor = co_await asio::this_coro::executor;
     ResultChannel channel(executor, 1);

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/amqp_connection.hpp"
@@ -23,9 +25,22 @@ struct BrokerSettings {
     // Background reconnection: first retry after reconnect_min, doubling up to reconnect_max.
     std::chrono::milliseconds reconnect_min{100};
     std::chrono::milliseconds reconnect_max{5'000};
-    // Contract §4's exchange, and our own fanout alternate exchange behind it.
+    // Contract §4's exchange, and our own fanout that a policy may make its alternate exchange.
     std::string results_exchange = kResultsExchange;
     std::string unrouted_exchange = kUnroutedResultsExchange;
+    // How long our result queue outlives a lost connection (x-expires): results published
+    // while we reconnect wait in it.
+    std::chrono::milliseconds result_queue_expires{60'000};
+    // An execution published while its flavour queue has no consumer gets 503 (with
+    // Retry-After) once this passes with still none, and its request expires in the queue then
+    // so that it never runs later (config queue_allowance). Unset: it waits for its deadline.
+    std::optional<std::chrono::milliseconds> queue_allowance;
+    // How often the consumer counts of the flavour queues in use are asked again.
+    std::chrono::milliseconds consumer_refresh{1'000};
+    // How long the probe of the fast path waits for its message (see ResultsRouting).
+    std::chrono::milliseconds probe_timeout{1'000};
+    // Told the routing found by each probe (start-up, every reconnection), on the broker thread.
+    std::function<void(ResultsRouting)> on_results_routing;
 };
 
 // The ExecutionBroker of the ECF, over one long-lived AMQP connection owned by a dedicated
@@ -33,11 +48,12 @@ struct BrokerSettings {
 // hands the request to the broker thread through a bounded queue and waits for the result on
 // its own executor, with the deadline as a timer.
 //
-// Results: `results` is declared with `alternate-exchange` = `results.unrouted` (fanout), to
-// which this instance's exclusive result queue is bound; an SR's result (routing key =
-// request id) matches no binding in `results`, so it reaches us with no per-request broker
-// operation. If `results` pre-exists without that argument, we fall back to binding each
-// request id (no-wait) before publishing, and unbinding it (pipelined) after.
+// Results: `results` is declared plainly (contract §4) and this instance's result queue is bound
+// to the fanout `results.unrouted`. When a RabbitMQ policy makes that fanout the alternate
+// exchange of `results`, an SR's result (routing key = request id) matches no binding in
+// `results` and reaches us with no per-request broker operation; a probe finds out whether it
+// does at start-up and after each reconnection. Otherwise each request id is bound (no-wait)
+// before publishing, and unbound (pipelined) after.
 class AmqpExecutionBroker final : public ExecutionBroker {
   public:
     explicit AmqpExecutionBroker(BrokerSettings settings);
@@ -46,8 +62,9 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     AmqpExecutionBroker& operator=(const AmqpExecutionBroker&) = delete;
 
     // Starts the broker thread and waits (at most the connect timeout) for the first connection
-    // attempt. Returns whether it is connected; when not, it keeps retrying in the background
-    // and execute() throws Unavailable meanwhile.
+    // attempt (and, when it succeeds, its probe of the results routing). Returns whether it is
+    // connected; when not, it keeps retrying in the background and execute() throws Unavailable
+    // meanwhile.
     bool start();
     // Stops accepting executions, fails the waiting ones with Unavailable, closes the
     // connection cleanly and joins the broker thread. Idempotent.
@@ -56,7 +73,8 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     boost::asio::awaitable<ExecutionResult> execute(ExecutionRequest request) override;
 
     bool connected() const;
-    // True when `results` pre-existed without our alternate exchange (per-request bindings).
+    // True when the last probe found that unrouted results do not reach us (per-request
+    // bindings).
     bool per_request_bindings() const;
     std::size_t waiting() const;
 

@@ -9,27 +9,34 @@ namespace ecf::broker {
 
 // Contract §4's exchange, where Serverless Runtimes publish results under the request id.
 inline constexpr const char* kResultsExchange = "results";
-// Our own fanout exchange behind it (see ResultsRouting::AlternateExchange).
+// Our own fanout exchange; a RabbitMQ policy may make it the alternate exchange of `results`.
 inline constexpr const char* kUnroutedResultsExchange = "results.unrouted";
+// The name of that policy in the command we print.
+inline constexpr const char* kResultsPolicyName = "ecf-results";
 
-// How results reach the ECF, decided by how `results` was declared first on this vhost.
+// How results reach the ECF, found out by a probe (a message to `results` under a fresh routing
+// key) at start-up and after each reconnection.
 enum class ResultsRouting {
-    // `results` carries our alternate exchange: every result, which matches no binding in
-    // `results`, falls through to the fanout exchange the ECF's own queue is bound to. No broker
-    // operation per request.
+    // Unrouted results reach our fanout: a policy gives `results` our alternate exchange, so
+    // every result, which matches no binding in `results`, falls through to the fanout our own
+    // queue is bound to. No broker operation per request.
     AlternateExchange,
-    // `results` pre-existed without it (declared by someone else, such as the original ECF):
-    // each request id must be bound before its request is published.
+    // They do not: each request id is bound to our queue before its request is published.
     PerRequestBindings,
 };
 
-// Declares `results` (direct) with `alternate-exchange` = `unrouted`, and `unrouted` (fanout).
-// The ECF and the ecf-runtime worker both declare it through this one function, so whichever of
-// them comes first, the other finds the exchange exactly as it would have declared it (RabbitMQ
-// refuses a second declaration whose alternate exchange differs). When `results` already exists
-// without the argument, it is accepted as it is (passive declaration) and PerRequestBindings is
-// returned; the channel is then open again (the refused declaration closed it).
-ResultsRouting declare_results_exchange(AmqpConnection& connection, std::uint16_t channel,
-                                        const std::string& results, const std::string& unrouted);
+// Declares `unrouted` (fanout) and `results` (direct) exactly as contract §4 says: default
+// properties and no arguments, so that the original ECF, the SRs and any tool can declare it
+// too. The ECF and the ecf-runtime worker both declare it through this one function. A `results`
+// that exists with other properties (an older ECF gave it an `alternate-exchange` argument) is
+// accepted as it is (passive declaration); the channel is then open again (the refused
+// declaration closed it).
+void declare_results_exchange(AmqpConnection& connection, std::uint16_t channel,
+                              const std::string& results, const std::string& unrouted);
+
+// The rabbitmqctl command that gives `results` the alternate exchange `unrouted` on `vhost`
+// (the fast path), for logs and documentation.
+std::string results_policy_command(const std::string& vhost, const std::string& results,
+                                   const std::string& unrouted);
 
 }  // namespace ecf::broker

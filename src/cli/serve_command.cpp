@@ -2,8 +2,10 @@
 // part of the service from it, and runs the HTTP server until SIGINT or SIGTERM.
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <csignal>
 #include <functional>
@@ -20,6 +22,7 @@
 #include "broker/amqp_execution_broker.hpp"
 #include "broker/broker_address.hpp"
 #include "cli/commands.hpp"
+#include "cli/config_reloader.hpp"
 #include "config/config_loader.hpp"
 #include "core/error.hpp"
 #include "documents/document_cache.hpp"
@@ -35,6 +38,7 @@
 #include "http_client/tls_files.hpp"
 #include "observability/access_log.hpp"
 #include "observability/logging.hpp"
+#include "observability/service_manager.hpp"
 #include "observability/service_metrics.hpp"
 #include "standalone/standalone_services.hpp"
 
@@ -68,9 +72,12 @@ void run_before_start(asio::io_context& io, Awaitable work, std::chrono::millise
 // The parts that differ between a COGNIT deployment and standalone mode.
 struct Backends {
     std::shared_ptr<documents::DocumentSource> documents;
-    std::shared_ptr<auth::TokenAuthorizer> tokens;
+    std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens;
     std::optional<standalone::StandaloneServices> standalone;
     std::string description;
+    // The issuer's root key, fetched again on SIGHUP (none in standalone mode: the ECF is the
+    // issuer).
+    std::shared_ptr<auth::RootKeySource> keys;
     // For /readyz: whether a root key is in force.
     std::function<bool()> root_key_loaded = [] { return true; };
 };
@@ -96,7 +103,11 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     }
     // The original refuses to start without the issuer's key; so do we.
     run_before_start(io, keys->load(), config.one_timeout + std::chrono::seconds(5));
-    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(keys);
+    backends.tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
+        keys, auth::BiscuitTokenAuthorizerOptions{
+                  .cache_entries = config.token_cache_entries,
+                  .revocations = auth::revocation_list_of(config.revocation_file)});
+    backends.keys = keys;
     backends.root_key_loaded = [keys] {
         try {
             keys->current();
@@ -133,6 +144,19 @@ http::ServerOptions server_options(const config::Config& config, std::size_t des
     return options;
 }
 
+// The verified-token cache's hits, misses and size in /metrics.
+void add_token_cache_readings(observability::ServiceMetrics& metrics,
+                              std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens) {
+    metrics.add_reading("ecf_token_cache_hits_total",
+                        "Tokens whose verified signatures were found in the cache", true,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().hits); });
+    metrics.add_reading("ecf_token_cache_misses_total",
+                        "Tokens whose signatures had to be verified", true,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().misses); });
+    metrics.add_reading("ecf_token_cache_entries", "Verified tokens kept", false,
+                        [tokens] { return static_cast<double>(tokens->cache_counts().entries); });
+}
+
 std::string url_host(const std::string& host) {
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -162,6 +186,7 @@ int serve(const std::string& config_path, bool path_given) {
         return kBadConfiguration;
     }
     broker_settings.max_waiting_executions = config.max_waiting_executions;
+    broker_settings.queue_allowance = config.queue_allowance;
     broker_settings.connection.tls_ca_file = config.broker_ca_file;
     broker_settings.connection.tls_cert_file = config.broker_cert_file;
     broker_settings.connection.tls_key_file = config.broker_key_file;
@@ -179,6 +204,10 @@ int serve(const std::string& config_path, bool path_given) {
         return kCannotStart;
     }
 
+    auto metrics = std::make_shared<observability::ServiceMetrics>();
+    broker_settings.on_results_routing = [metrics](broker::ResultsRouting routing) {
+        metrics->set_results_routing(routing == broker::ResultsRouting::PerRequestBindings);
+    };
     broker::AmqpExecutionBroker broker(broker_settings);
     if (!broker.start()) {
         logger->warn("broker {} unreachable; executions answer 503 until it is reached",
@@ -197,7 +226,7 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_health_routes(router,
                             {backends.root_key_loaded, [&broker] { return broker.connected(); },
                              [draining] { return draining->load(); }});
-    auto metrics = std::make_shared<observability::ServiceMetrics>();
+    add_token_cache_readings(*metrics, backends.tokens);
     http::add_metrics_route(router, metrics);
 
     http::Server server(io, server_options(config, descriptors), router,
@@ -212,11 +241,17 @@ int serve(const std::string& config_path, bool path_given) {
     }
 
     // First signal: drain and stop. A second one: stop at once.
+    const observability::ServiceManager service_manager;
+    asio::signal_set reload_signal(io, SIGHUP);
+    asio::steady_timer readiness(io);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         logger->info("stopping: draining requests in flight");
+        service_manager.stopping();
         draining->store(true);
+        readiness.cancel();
+        reload_signal.cancel();
         server.shutdown([&io] { io.stop(); });
         signals.async_wait([&io](const boost::system::error_code& again, int) {
             if (!again) io.stop();
@@ -228,6 +263,50 @@ int serve(const std::string& config_path, bool path_given) {
               << url_host(endpoint.address().to_string()) << ":" << endpoint.port() << " ("
               << backends.description << ", broker " << broker_settings.address.redacted() << ")"
               << std::endl;
+
+    // SIGHUP: read the configuration again and apply what can change while serving; the root
+    // key is fetched (or its file read) again too.
+    ConfigReloader reloader(
+        config_path, path_given, loaded,
+        {{"log_level",
+          [&logger](const config::Config& next) {
+              observability::set_log_level(*logger, next.log_level);
+          }},
+         {"execution_timeout",
+          [&executions](const config::Config& next) {
+              executions.set_limits({next.execution_timeout, executions.limits().queue_allowance});
+          }},
+         {"queue_allowance",
+          [&executions](const config::Config& next) {
+              executions.set_limits({executions.limits().execution_timeout, next.queue_allowance});
+          }}},
+        logger);
+    std::function<void(const boost::system::error_code&, int)> on_reload =
+        [&](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            service_manager.reloading();
+            reloader.reload(config::process_environment());
+            if (backends.keys) {
+                asio::co_spawn(io, backends.keys->reload(), asio::detached);
+            }
+            service_manager.ready("serving");
+            reload_signal.async_wait(on_reload);
+        };
+    reload_signal.async_wait(on_reload);
+
+    // Ready for the service manager once the broker is connected too (the listener is): checked
+    // on a short timer rather than a callback from the broker thread.
+    std::function<void(const boost::system::error_code&)> check_ready =
+        [&](const boost::system::error_code& ec) {
+            if (ec || draining->load()) return;
+            if (broker.connected()) {
+                service_manager.ready("serving");
+                return;
+            }
+            readiness.expires_after(std::chrono::milliseconds(100));
+            readiness.async_wait(check_ready);
+        };
+    check_ready({});
 
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });

@@ -42,6 +42,10 @@ struct Config {
     std::size_t document_cache_entries = 10'000;
     // Least time between two reloads of the root key after a token failed to verify, seconds.
     std::chrono::milliseconds public_key_reload_interval{30'000};
+    // Tokens whose signatures stay verified (0 verifies every request's token again).
+    std::size_t token_cache_entries = 10'000;
+    // File of revoked tokens' revocation ids (hex, one per line), read again when it changes.
+    std::optional<std::string> revocation_file;
     // HTTP limits. max_body_bytes: the body of an execution (and of a standalone function upload);
     // max_small_body_bytes: the body of every other route.
     std::size_t max_body_bytes = 16 * 1024 * 1024;

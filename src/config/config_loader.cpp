@@ -188,6 +188,19 @@ const std::vector<KeySetter>& key_setters() {
                      parse_seconds("public_key_reload_interval", *v, true);
              }
          }},
+        {"token_cache_entries",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.token_cache_entries = parse_unsigned("token_cache_entries", *v, 0, 100'000'000);
+             }
+         }},
+        {"revocation_file",
+         [](Config& c, const V& v) {
+             if (v)
+                 c.revocation_file = parse_text("revocation_file", *v);
+             else
+                 c.revocation_file.reset();
+         }},
         {"max_body_bytes",
          [](Config& c, const V& v) {
              if (v) c.max_body_bytes = parse_unsigned("max_body_bytes", *v, 1, 1ull << 32);
@@ -301,8 +314,10 @@ LoadedConfig load_config_text(std::string_view yaml, const EnvironmentLookup& en
             const YAML::Node& value = entry.second;
             if (value.IsNull()) {
                 setter->set(loaded.config, std::nullopt);
+                loaded.given[key] = "";
             } else if (value.IsScalar()) {
                 setter->set(loaded.config, value.Scalar());
+                loaded.given[key] = value.Scalar();
             } else {
                 refuse(key, "must be a single value");
             }
@@ -311,6 +326,7 @@ LoadedConfig load_config_text(std::string_view yaml, const EnvironmentLookup& en
     for (const auto& setter : key_setters()) {
         if (auto value = environment(environment_name(setter.key))) {
             setter.set(loaded.config, *value);
+            loaded.given[std::string(setter.key)] = *value;
         }
     }
     return loaded;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,9 @@ struct LoadedConfig {
     Config config;
     // Things worth a warning that do not stop the start (unknown keys).
     std::vector<std::string> warnings;
+    // The text each key was given (file, then environment), by key; a key given without a
+    // value maps to "". Two loads differ in a key exactly when its text differs here.
+    std::map<std::string, std::string> given;
 };
 
 // Reads YAML text (a mapping of the keys of Config; empty text means defaults), then applies

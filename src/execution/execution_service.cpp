@@ -98,6 +98,15 @@ ExecutionOutcome outcome_of(broker::ExecutionResult result) {
             json::object{{"detail", std::move(result.message)}}};
 }
 
+// What the token is asked to allow, as far as it is known before any document is read (the
+// flavour is in the APP_REQUIREMENT, read with the token's credentials, so it is not).
+auth::RequestFacts request_facts(const ExecutionCall& call) {
+    return {.operation = "execute",
+            .function_id = call.function_id,
+            .app_requirement_id = call.app_req_id,
+            .mode = call.mode};
+}
+
 }  // namespace
 
 ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
@@ -107,7 +116,8 @@ ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
     : authorizer_(authorizer),
       documents_(documents),
       broker_(broker),
-      limits_(limits),
+      execution_timeout_(limits.execution_timeout),
+      queue_allowance_(limits.queue_allowance),
       request_ids_(std::move(request_ids)) {}
 
 // GCC 12 warns of a mismatched operator delete on these coroutines' frames, which asio allocates
@@ -132,6 +142,15 @@ asio::awaitable<std::tuple<Document, Document>> ExecutionService::fetch_both(
     co_return std::make_tuple(std::move(function), std::move(requirement));
 }
 
+void ExecutionService::set_limits(ExecutionLimits limits) {
+    execution_timeout_.store(limits.execution_timeout);
+    queue_allowance_.store(limits.queue_allowance);
+}
+
+ExecutionLimits ExecutionService::limits() const {
+    return {execution_timeout_.load(), queue_allowance_.load()};
+}
+
 // Runs `work` until `deadline`. When the deadline comes first, `work` is cancelled (every step
 // before the broker honours cancellation: the HTTP client's reads, the document cache's waits)
 // and the caller gets 504, whatever `work` was doing.
@@ -154,7 +173,8 @@ asio::awaitable<T> ExecutionService::before_deadline(asio::awaitable<T> work,
 
 asio::awaitable<ExecutionService::Documents> ExecutionService::authorize_and_fetch(
     const ExecutionCall& call, std::string& caller) {
-    const Credentials credentials = co_await authorizer_.authorize(call.token);
+    const Credentials credentials =
+        co_await authorizer_.authorize_request(call.token, request_facts(call));
     caller = credentials.user;
     co_return co_await fetch_both(credentials, call);
 }
@@ -165,8 +185,9 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     // the runtime all spend from it, so a slow OpenNebula cannot hold a device longer than a
     // slow runtime could.
     const auto received = Clock::now();
+    const ExecutionLimits limits = this->limits();
     auto [function, requirement] = co_await before_deadline(authorize_and_fetch(call, caller),
-                                                            received + limits_.execution_timeout);
+                                                            received + limits.execution_timeout);
     require_type(function, DocumentType::Function);
     require_type(requirement, DocumentType::AppRequirement);
 
@@ -174,7 +195,7 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     request.flavour = flavour_of(requirement);
     request.request_id = request_ids_();
     request.body = request_message(request.request_id, call, function);
-    request.deadline = received + time_limit_for(requirement, limits_);
+    request.deadline = received + time_limit_for(requirement, limits);
     if (request.deadline <= Clock::now()) {
         // The requirement's own limit is already spent by the reads: do not queue work that
         // nobody will wait for.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
@@ -55,6 +56,11 @@ class ExecutionService {
     boost::asio::awaitable<ExecutionOutcome> execute(const ExecutionCall& call,
                                                      std::string& caller);
 
+    // New limits for the executions that start from now on (a configuration reload); those in
+    // flight keep theirs. Safe to call from any thread.
+    void set_limits(ExecutionLimits limits);
+    ExecutionLimits limits() const;
+
   private:
     using Documents = std::tuple<documents::Document, documents::Document>;
 
@@ -73,7 +79,10 @@ class ExecutionService {
     auth::TokenAuthorizer& authorizer_;
     documents::DocumentSource& documents_;
     broker::ExecutionBroker& broker_;
-    ExecutionLimits limits_;
+    // Read by every execution, written by a reload: each on its own, so no lock is needed (a
+    // request starting during a reload may mix an old and a new value; both are valid).
+    std::atomic<std::chrono::milliseconds> execution_timeout_;
+    std::atomic<std::chrono::milliseconds> queue_allowance_;
     RequestIdSource request_ids_;
 };
 

@@ -9,12 +9,16 @@ std::shared_ptr<spdlog::logger> make_service_logger(const std::string& level) {
     // The plain (not colour) sink: logs are read by journald and by tests more than by people.
     auto logger =
         std::make_shared<spdlog::logger>("ecf", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    // spdlog names the level "warning" as "warn".
-    logger->set_level(spdlog::level::from_str(level == "warning" ? "warn" : level));
+    set_log_level(*logger, level);
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(logger);
     return logger;
+}
+
+void set_log_level(spdlog::logger& logger, const std::string& level) {
+    // spdlog names the level "warning" as "warn".
+    logger.set_level(spdlog::level::from_str(level == "warning" ? "warn" : level));
 }
 
 }  // namespace ecf::observability

@@ -12,4 +12,7 @@ namespace ecf::observability {
 // as spdlog's default logger, so libraries of the project that log through spdlog share it.
 std::shared_ptr<spdlog::logger> make_service_logger(const std::string& level);
 
+// Sets `logger` to `level` (a log_level of the configuration, already validated).
+void set_log_level(spdlog::logger& logger, const std::string& level);
+
 }  // namespace ecf::observability

@@ -1,6 +1,7 @@
 #include "observability/service_metrics.hpp"
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -13,6 +14,7 @@ namespace ecf::observability {
 struct ServiceMetrics::Families {
     prometheus::Family<prometheus::Counter>& requests;
     prometheus::Family<prometheus::Histogram>& durations;
+    prometheus::Family<prometheus::Gauge>& results_routing;
 };
 
 namespace {
@@ -45,6 +47,12 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
             .Name("ecf_http_request_duration_seconds")
             .Help("Time from a request's header to its response, by method")
             .Register(*registry_),
+        prometheus::BuildGauge()
+            .Name("ecf_broker_results_routing")
+            .Help("How results reach this instance: 1 for the mode in use (alternate_exchange: "
+                  "set by a RabbitMQ policy, no broker operation per request; "
+                  "per_request_bindings: one binding per request)")
+            .Register(*registry_),
     });
 }
 
@@ -58,9 +66,36 @@ void ServiceMetrics::record(const AccessRecord& record) const {
         .Observe(static_cast<double>(record.duration.count()) / 1e6);
 }
 
+void ServiceMetrics::set_results_routing(bool per_request_bindings) const {
+    families_->results_routing.Add({{"mode", "alternate_exchange"}})
+        .Set(per_request_bindings ? 0 : 1);
+    families_->results_routing.Add({{"mode", "per_request_bindings"}})
+        .Set(per_request_bindings ? 1 : 0);
+}
+
+void ServiceMetrics::add_reading(std::string name, std::string help, bool monotonic,
+                                 std::function<double()> read) {
+    readings_.push_back({std::move(name), std::move(help), monotonic, std::move(read)});
+}
+
 std::string ServiceMetrics::exposition() const {
+    auto families = registry_->Collect();
+    for (const auto& reading : readings_) {
+        prometheus::MetricFamily family;
+        family.name = reading.name;
+        family.help = reading.help;
+        family.type =
+            reading.monotonic ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+        prometheus::ClientMetric metric;
+        if (reading.monotonic)
+            metric.counter.value = reading.read();
+        else
+            metric.gauge.value = reading.read();
+        family.metric.push_back(std::move(metric));
+        families.push_back(std::move(family));
+    }
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, registry_->Collect());
+    prometheus::TextSerializer().Serialize(out, families);
     return out.str();
 }
 

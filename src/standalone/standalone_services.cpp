@@ -70,7 +70,10 @@ StandaloneServices make_standalone_services(const config::Config& config,
     const auto keys = load_or_create_root_key(folder / "root_key");
     auto issuer = std::make_shared<TokenIssuer>(keys);
     auto tokens = std::make_shared<auth::BiscuitTokenAuthorizer>(
-        load_fixed_key(keys.public_hex, config.public_key_reload_interval));
+        load_fixed_key(keys.public_hex, config.public_key_reload_interval),
+        auth::BiscuitTokenAuthorizerOptions{
+            .cache_entries = config.token_cache_entries,
+            .revocations = auth::revocation_list_of(config.revocation_file)});
 
     StandaloneServices services;
     services.documents = documents;

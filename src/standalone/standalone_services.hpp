@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "auth/token_authorizer.hpp"
+#include "auth/biscuit_token_authorizer.hpp"
 #include "config/config.hpp"
 #include "documents/document_source.hpp"
 #include "http/router.hpp"
@@ -19,7 +19,7 @@ struct StandaloneServices {
     // Documents of the embedded SQLite store, read with OpenNebula's permission rules.
     std::shared_ptr<documents::DocumentSource> documents;
     // Verifies tokens against the root key kept in data_dir.
-    std::shared_ptr<auth::TokenAuthorizer> tokens;
+    std::shared_ptr<auth::BiscuitTokenAuthorizer> tokens;
     // The root public key in hex, as GET /v1/public_key answers it.
     std::string public_key_hex;
     // The device-facing part of the COGNIT frontend's API (authenticate, public_key,

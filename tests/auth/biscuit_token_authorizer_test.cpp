@@ -1,9 +1,16 @@
 #include "auth/biscuit_token_authorizer.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <biscuit/biscuit.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
 
 #include "core/error.hpp"
 #include "documents/run_awaitable.hpp"
@@ -46,8 +53,14 @@ class BiscuitTokenAuthorizerTest : public ::testing::Test {
     biscuit::KeyPair root_ = biscuit::KeyPair::generate();
     std::shared_ptr<SettableKeySource> keys_ =
         std::make_shared<SettableKeySource>(root_.public_key());
-    BiscuitTokenAuthorizer authorizer_{keys_};
+    // The time the authorizer sees; a test moves it.
+    std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+    BiscuitTokenAuthorizer authorizer_{keys_, {.clock = [this] { return now_; }}};
     asio::io_context io_;
+
+    static std::chrono::system_clock::time_point at(std::int64_t unix_seconds) {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds));
+    }
 
     std::string mint(const std::string& code) const {
         return biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(code)).to_base64();
@@ -159,6 +172,332 @@ TEST_F(BiscuitTokenAuthorizerTest, TokenThatCannotBeEvaluatedIsRefused) {
     code += "\np($x, $y, $z) <- a($x), a($y), a($z);";
     const auto message = refusal(mint(code));
     EXPECT_NE(message.find("fully evaluated"), std::string::npos) << message;
+}
+
+// The probe of issue 8: an attenuation of about 11 KB whose one check concatenates a 2000-byte
+// string with itself 800 times (each step a longer string: about 640 MB built in all).
+biscuit::Biscuit concatenation_probe(const biscuit::Biscuit& token) {
+    const std::string literal = "\"" + std::string(2000, 'x') + "\"";
+    std::string check = "check if " + literal;
+    for (int i = 1; i < 800; ++i) check += " + " + literal;
+    check += " != \"\";";
+    return token.attenuate(biscuit::BlockBuilder(check));
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ExpressionBuildingHugeStringsIsRefused) {
+    const auto token =
+        concatenation_probe(biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority)));
+    EXPECT_GT(token.to_bytes().size(), 10'000u);
+    EXPECT_LT(token.to_bytes().size(), 14'000u);
+    // Time enough for any machine: the refusal must come from the value limit, not the clock.
+    BiscuitTokenAuthorizer patient(keys_, {.evaluation_time_limit = std::chrono::seconds(5)});
+    try {
+        run_awaitable(io_, patient.authorize(token.to_base64()));
+        ADD_FAILURE() << "token was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+        EXPECT_NE(std::string(e.what()).find("ValueTooLarge"), std::string::npos) << e.what();
+    }
+    // With the service's own time limit it is refused as well, for whichever limit comes first.
+    const auto message = refusal(token.to_base64());
+    EXPECT_NE(message.find("evaluated"), std::string::npos) << message;
+}
+
+// ---- The verified-token cache ----
+
+constexpr std::int64_t k2030 = 1893456000;  // 2030-01-01T00:00:00Z
+
+TEST_F(BiscuitTokenAuthorizerTest, SameTokenIsVerifiedOnceAndAuthorizedEveryTime) {
+    const auto token = mint(kAuthority);
+    EXPECT_EQ(authorize(token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().misses, 1u);
+    EXPECT_EQ(authorizer_.cache_counts().hits, 0u);
+    EXPECT_EQ(authorize(token).password, "s3cret-pw");
+    EXPECT_EQ(authorize(token).user, "alice");
+    const auto counts = authorizer_.cache_counts();
+    EXPECT_EQ(counts.misses, 1u);
+    EXPECT_EQ(counts.hits, 2u);
+    EXPECT_EQ(counts.entries, 1u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ExpiredTokenIsRefusedOnACacheHit) {
+    // A time bound the cache does not read as the token's lifetime: the entry stays, so only
+    // the authorization run on the hit can refuse it.
+    const auto token = mint(
+        "user(\"alice\");\npassword(\"s3cret-pw\");\n"
+        "check if time($time), 2030-01-01T00:00:00Z > $time;");
+    now_ = at(k2030 - 60);
+    EXPECT_EQ(authorize(token).user, "alice");
+    now_ = at(k2030 + 60);
+    const auto message = refusal(token);
+    EXPECT_NE(message.find("expired"), std::string::npos) << message;
+    EXPECT_EQ(authorizer_.cache_counts().hits, 1u);
+    EXPECT_EQ(authorizer_.cache_counts().misses, 1u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, CacheEntryEndsWithTheTokensLifetime) {
+    const auto token =
+        biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+            .attenuate(biscuit::BlockBuilder("check if time($t), $t < 2030-01-01T00:00:00Z;"))
+            .to_base64();
+    now_ = at(k2030 - 60);
+    EXPECT_EQ(authorize(token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().entries, 1u);
+    now_ = at(k2030 + 60);
+    const auto message = refusal(token);
+    EXPECT_NE(message.find("expired"), std::string::npos) << message;
+    const auto counts = authorizer_.cache_counts();
+    EXPECT_EQ(counts.hits, 0u);
+    EXPECT_EQ(counts.misses, 2u);
+    EXPECT_EQ(counts.entries, 0u);  // dropped when found past its end, and not kept again
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, KeyRotationEmptiesTheCache) {
+    const auto old_token = mint(kAuthority);
+    EXPECT_EQ(authorize(old_token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().entries, 1u);
+
+    const auto next = biscuit::KeyPair::generate();
+    keys_->rotate_on_reload(next.public_key());
+    const auto new_token =
+        biscuit::Biscuit::mint(next, biscuit::BlockBuilder(kAuthority)).to_base64();
+    EXPECT_EQ(authorize(new_token).user, "alice");
+    EXPECT_EQ(authorizer_.cache_counts().entries, 1u);  // only the new key's token
+
+    // The token of the old key is no longer served from the cache.
+    const auto message = refusal(old_token);
+    EXPECT_NE(message.find("signature"), std::string::npos) << message;
+    EXPECT_EQ(authorizer_.cache_counts().hits, 0u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, CacheIsBoundedByEntries) {
+    BiscuitTokenAuthorizer small(keys_, {.cache_entries = 2});
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 3; ++i) tokens.push_back(mint(kAuthority));
+    for (const auto& token : tokens) run_awaitable(io_, small.authorize(token));
+    EXPECT_EQ(small.cache_counts().entries, 2u);
+    run_awaitable(io_, small.authorize(tokens[0]));  // the least recently used went first
+    EXPECT_EQ(small.cache_counts().hits, 0u);
+    run_awaitable(io_, small.authorize(tokens[2]));
+    EXPECT_EQ(small.cache_counts().hits, 1u);
+
+    BiscuitTokenAuthorizer uncached(keys_, {.cache_entries = 0});
+    run_awaitable(io_, uncached.authorize(tokens[0]));
+    run_awaitable(io_, uncached.authorize(tokens[0]));
+    EXPECT_EQ(uncached.cache_counts().hits, 0u);
+    EXPECT_EQ(uncached.cache_counts().entries, 0u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, CacheServesSeveralThreadsAtOnce) {
+    BiscuitTokenAuthorizer shared(keys_, {.cache_entries = 3});
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 5; ++i) tokens.push_back(mint(kAuthority));
+    constexpr int kThreads = 4, kRounds = 50;
+    std::atomic<int> accepted{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            asio::io_context io;
+            for (int r = 0; r < kRounds; ++r) {
+                for (const auto& token : tokens) {
+                    if (run_awaitable(io, shared.authorize(token)).user == "alice") ++accepted;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(accepted.load(), kThreads * kRounds * 5);
+    const auto counts = shared.cache_counts();
+    EXPECT_EQ(counts.hits + counts.misses, static_cast<std::uint64_t>(kThreads * kRounds * 5));
+    EXPECT_LE(counts.entries, 3u);
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, VerificationsWaitingBeyondTheBoundAre503) {
+    BiscuitTokenAuthorizer bounded(keys_, {.max_pending_verifications = 0});
+    try {
+        run_awaitable(io_, bounded.authorize(mint(kAuthority)));
+        ADD_FAILURE() << "token was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+}
+
+TEST_F(BiscuitTokenAuthorizerTest, ManyNewTokensAtOnceAreAllVerified) {
+    // Several callers miss the cache together: each verification runs on the pool and resumes
+    // its caller on the caller's own executor.
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 32; ++i) tokens.push_back(mint(kAuthority));
+    std::vector<std::future<Credentials>> results;
+    for (const auto& token : tokens) {
+        results.push_back(asio::co_spawn(io_, authorizer_.authorize(token), asio::use_future));
+    }
+    io_.restart();
+    io_.run_for(std::chrono::seconds(20));
+    for (auto& result : results) {
+        ASSERT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+        EXPECT_EQ(result.get().user, "alice");
+    }
+    EXPECT_EQ(authorizer_.cache_counts().entries, 32u);
+}
+
+// ---- Capability facts ----
+
+class CapabilityFactsTest : public BiscuitTokenAuthorizerTest {
+  protected:
+    static RequestFacts execution(std::int64_t function = 39) {
+        return {.operation = "execute",
+                .function_id = function,
+                .app_requirement_id = 7,
+                .flavour = "Energy",
+                .mode = "sync"};
+    }
+
+    std::string narrowed(const std::string& check) const {
+        return biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+            .attenuate(biscuit::BlockBuilder(check))
+            .to_base64();
+    }
+
+    bool allowed(const std::string& token, const RequestFacts& request) {
+        try {
+            return run_awaitable(io_, authorizer_.authorize_request(token, request)).user ==
+                   "alice";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+            return false;
+        }
+    }
+};
+
+TEST_F(CapabilityFactsTest, TokenWithoutAttenuationWorksForAnyRequest) {
+    const auto token = mint(kAuthority);
+    EXPECT_TRUE(allowed(token, execution()));
+    EXPECT_TRUE(allowed(token, {}));
+    EXPECT_TRUE(allowed(token, {.operation = "device_metrics"}));
+}
+
+TEST_F(CapabilityFactsTest, FunctionNarrowsToOneFunction) {
+    const auto token = narrowed("check if function(39);");
+    EXPECT_TRUE(allowed(token, execution(39)));
+    EXPECT_FALSE(allowed(token, execution(40)));
+    EXPECT_FALSE(allowed(token, {}));  // a request that states no function
+}
+
+TEST_F(CapabilityFactsTest, OperationNarrowsToExecutions) {
+    const auto token = narrowed("check if operation(\"execute\");");
+    EXPECT_TRUE(allowed(token, execution()));
+    EXPECT_FALSE(allowed(token, {.operation = "device_metrics"}));
+}
+
+TEST_F(CapabilityFactsTest, AppRequirementNarrowsToOneRequirement) {
+    const auto token = narrowed("check if app_requirement($r), [7, 8].contains($r);");
+    EXPECT_TRUE(allowed(token, execution()));
+    auto other = execution();
+    other.app_requirement_id = 9;
+    EXPECT_FALSE(allowed(token, other));
+}
+
+TEST_F(CapabilityFactsTest, FlavourNarrowsToSomeFlavours) {
+    const auto token = narrowed("check if flavour($f), [\"Energy\", \"GPU\"].contains($f);");
+    EXPECT_TRUE(allowed(token, execution()));
+    auto other = execution();
+    other.flavour = "Nature";
+    EXPECT_FALSE(allowed(token, other));
+}
+
+TEST_F(CapabilityFactsTest, ModeNarrowsToSync) {
+    const auto token = narrowed("check if mode(\"sync\");");
+    EXPECT_TRUE(allowed(token, execution()));
+    auto other = execution();
+    other.mode = "async";
+    EXPECT_FALSE(allowed(token, other));
+}
+
+TEST_F(CapabilityFactsTest, TimeShortensTheLife) {
+    const auto token = narrowed("check if time($t), $t < 2030-01-01T00:00:00Z;");
+    now_ = at(k2030 - 60);
+    EXPECT_TRUE(allowed(token, execution()));
+    now_ = at(k2030 + 60);
+    EXPECT_FALSE(allowed(token, execution()));
+}
+
+TEST_F(CapabilityFactsTest, RequestValuesAreNeverReadAsDatalog) {
+    const auto token = narrowed("check if flavour(\"Energy\");");
+    auto sneaky = execution();
+    sneaky.flavour = "x\");\nflavour(\"Energy";
+    EXPECT_FALSE(allowed(token, sneaky));
+}
+
+// ---- Revocation ----
+
+class RevocationTest : public BiscuitTokenAuthorizerTest {
+  protected:
+    std::filesystem::path path_ = std::filesystem::temp_directory_path() /
+                                  ("ecf-revoked-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+
+    void TearDown() override { std::filesystem::remove(path_); }
+
+    void write(const std::string& text) { std::ofstream(path_, std::ios::trunc) << text; }
+
+    BiscuitTokenAuthorizer with_list() {
+        return BiscuitTokenAuthorizer(keys_, {.revocations = std::make_shared<RevocationList>(
+                                                  path_, std::chrono::milliseconds(0))});
+    }
+
+    std::string refused_by(BiscuitTokenAuthorizer& authorizer, const std::string& token) {
+        try {
+            run_awaitable(io_, authorizer.authorize(token));
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+            return e.what();
+        }
+        return "accepted";
+    }
+};
+
+TEST_F(RevocationTest, RevokedTokenAndItsAttenuationsAreRefused) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));
+    const auto attenuated = token.attenuate(biscuit::BlockBuilder("check if function(39);"));
+    const auto other = mint(kAuthority);
+    write("# revoked by the operator\n\n" + token.revocation_ids()[0] + "\n");
+    auto authorizer = with_list();
+    EXPECT_NE(refused_by(authorizer, token.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_NE(refused_by(authorizer, attenuated.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_EQ(refused_by(authorizer, other), "accepted");
+}
+
+TEST_F(RevocationTest, RevokingAnAttenuationLeavesItsParent) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));
+    const auto attenuated = token.attenuate(biscuit::BlockBuilder("check if true;"));
+    std::string upper = attenuated.revocation_ids()[1];
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    write(upper + "\n");
+    auto authorizer = with_list();
+    EXPECT_NE(refused_by(authorizer, attenuated.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_EQ(refused_by(authorizer, token.to_base64()), "accepted");
+}
+
+TEST_F(RevocationTest, ListIsReadAgainWhenTheFileChanges) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));
+    write("");
+    auto authorizer = with_list();
+    EXPECT_EQ(refused_by(authorizer, token.to_base64()), "accepted");
+    write(token.revocation_ids()[0] + "\n");
+    // Refused although the token's verification is cached.
+    EXPECT_NE(refused_by(authorizer, token.to_base64()).find("revoked"), std::string::npos);
+    EXPECT_EQ(authorizer.cache_counts().hits, 1u);
+    // A line that is not hex: the ids last read stay.
+    write(token.revocation_ids()[0] + "\nnot-hex\n");
+    EXPECT_NE(refused_by(authorizer, token.to_base64()).find("revoked"), std::string::npos);
+}
+
+TEST_F(RevocationTest, UnreadableOrMalformedFileRefusesToStart) {
+    EXPECT_THROW(RevocationList(path_, std::chrono::seconds(1)), Error);  // missing
+    write("abcd\nxyz\n");
+    EXPECT_THROW(RevocationList(path_, std::chrono::seconds(1)), Error);
+    write("abcd\n");
+    EXPECT_EQ(RevocationList(path_, std::chrono::seconds(1)).size(), 1u);
 }
 
 }  // namespace

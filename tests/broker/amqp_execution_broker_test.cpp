@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -264,20 +265,57 @@ TEST_F(AmqpExecutionBrokerTest, AFlavourQueueDeletedMeanwhileGivesUnavailableThe
     EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(2), 10s)).code, 200);
 }
 
-TEST_F(AmqpExecutionBrokerTest, FallsBackToPerRequestBindingsWhenResultsPreExists) {
-    // A `results` of its own name, so that the other tests keep the fast path.
+// Contract §4: `results` with default properties and no arguments, so that anyone (the
+// original ECF, the SRs, an operator's tool) may declare it before or after us.
+void expect_plain_declaration_accepted(const BrokerAddress& address, const std::string& results) {
+    AmqpConnection other(address);
+    other.open_channel(1);
+    EXPECT_NO_THROW(other.declare_exchange(1, results, "direct"));
+}
+
+TEST_F(AmqpExecutionBrokerTest, DeclaresResultsPlainlyAndTakesTheFastPathFromThePolicy) {
+    // The fixture node carries the policy of the harness (tests/harness/rabbitmq.py) on
+    // `results`: unrouted results reach our fanout.
+    const auto flavour = unique("flavour");
+    expect_plain_declaration_accepted(address_, kResultsExchange);
+    std::vector<ResultsRouting> told;
+    std::mutex told_mutex;
+    auto s = settings();
+    s.on_results_routing = [&](ResultsRouting routing) {
+        std::lock_guard lock(told_mutex);
+        told.push_back(routing);
+    };
+    AmqpExecutionBroker broker(s);
+    ASSERT_TRUE(broker.start());
+    EXPECT_FALSE(broker.per_request_bindings());
+    {
+        std::lock_guard lock(told_mutex);
+        EXPECT_EQ(told, std::vector<ResultsRouting>{ResultsRouting::AlternateExchange});
+    }
+    expect_plain_declaration_accepted(address_, kResultsExchange);
+    TestRuntime runtime(address_, flavour);
+    auto request = make_request(flavour, uuid_like(0), 10s);
+    EXPECT_EQ(std::string(run_execute(broker, request).message.at("res").as_string()),
+              expected_res(request));
+}
+
+TEST_F(AmqpExecutionBrokerTest, BindsEachRequestWhenUnroutedResultsDoNotReachIt) {
+    // A `results` of its own name, which no policy matches, declared plainly before us.
     const auto results = unique("results-plain");
     const auto flavour = unique("flavour");
-    {
-        AmqpConnection setup(address_);
-        setup.open_channel(1);
-        setup.declare_exchange(1, results, "direct");
-    }
+    expect_plain_declaration_accepted(address_, results);
     auto s = settings();
     s.results_exchange = results;
+    s.probe_timeout = 300ms;
+    std::atomic<int> per_request{0};
+    s.on_results_routing = [&](ResultsRouting routing) {
+        if (routing == ResultsRouting::PerRequestBindings) ++per_request;
+    };
     AmqpExecutionBroker broker(s);
     ASSERT_TRUE(broker.start());
     EXPECT_TRUE(broker.per_request_bindings());
+    EXPECT_EQ(per_request.load(), 1);
+    expect_plain_declaration_accepted(address_, results);
     TestRuntimeBehaviour behaviour;
     behaviour.results_exchange = results;
     TestRuntime runtime(address_, flavour, behaviour);

@@ -61,6 +61,17 @@ TEST(ConfigLoader, DecimalSecondsForDurations) {
     EXPECT_EQ(loaded.config.idle_timeout, std::chrono::milliseconds(3000));
 }
 
+TEST(ConfigLoader, TokenKeys) {
+    auto defaults = load_config_text("", no_environment).config;
+    EXPECT_EQ(defaults.token_cache_entries, 10'000u);
+    EXPECT_FALSE(defaults.revocation_file);
+    auto loaded = load_config_text("token_cache_entries: 0\nrevocation_file: /etc/ecf/revoked\n",
+                                   no_environment);
+    EXPECT_TRUE(loaded.warnings.empty());
+    EXPECT_EQ(loaded.config.token_cache_entries, 0u);
+    EXPECT_EQ(loaded.config.revocation_file, "/etc/ecf/revoked");
+}
+
 TEST(ConfigLoader, UnknownKeysAreWarnedAbout) {
     auto loaded = load_config_text("colour: blue\nport: 1\n", no_environment);
     ASSERT_EQ(loaded.warnings.size(), 1u);

@@ -24,6 +24,12 @@ class FakeAuthorizer : public auth::TokenAuthorizer {
         if (token != "good") throw Error(ErrorKind::Unauthorized, "token does not verify");
         co_return Credentials{"alice", "secret"};
     }
+    asio::awaitable<Credentials> authorize_request(std::string_view token,
+                                                   const auth::RequestFacts& request) override {
+        facts = request;
+        co_return co_await authorize(token);
+    }
+    auth::RequestFacts facts;
 };
 
 class FakeDocuments : public documents::DocumentSource {
@@ -249,6 +255,15 @@ TEST(Uuid4, IsRandomAndWellFormed) {
     auto b = make_uuid4();
     EXPECT_TRUE(std::regex_match(a, form)) << a;
     EXPECT_NE(a, b);
+}
+
+TEST_F(ExecutionServiceTest, TokenIsAskedForThisExecution) {
+    run(call());
+    EXPECT_EQ(authorizer.facts.operation, "execute");
+    EXPECT_EQ(authorizer.facts.function_id, 7);
+    EXPECT_EQ(authorizer.facts.app_requirement_id, 39);
+    EXPECT_EQ(authorizer.facts.mode, "sync");
+    EXPECT_FALSE(authorizer.facts.flavour);  // known only after the documents are read
 }
 
 }  // namespace

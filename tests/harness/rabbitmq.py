@@ -31,6 +31,10 @@ import time
 
 RABBITMQ_BIN = "/usr/lib/rabbitmq/bin"
 START_TIMEOUT_S = 60.0
+# The policy that gives contract §4's `results` the ECF's fanout as alternate exchange: the
+# ECF's fast path (src/broker/README.md). Nodes get it unless started with results_policy=False.
+RESULTS_POLICY = ("set_policy", "--apply-to", "exchanges", "ecf-results", "^results$",
+                  '{"alternate-exchange":"results.unrouted"}')
 STOP_TIMEOUT_S = 30.0
 
 
@@ -78,8 +82,10 @@ def _amqp_ready(port, timeout_s=2.0):
 class RabbitMQ:
     """One private RabbitMQ node. `start()` waits until it accepts AMQP; `stop()` ends it."""
 
-    def __init__(self, base_dir=None, port=None, tls=False, tls_client_certificates=False):
+    def __init__(self, base_dir=None, port=None, tls=False, results_policy=True,
+                 tls_client_certificates=False):
         self._own_dir = base_dir is None
+        self.results_policy = results_policy
         self.dir = os.path.abspath(base_dir or tempfile.mkdtemp(prefix="ecf-rabbitmq-"))
         self.port = port or _free_port()
         # With tls, a second listener speaks AMQP over TLS with a certificate for 127.0.0.1 and
@@ -221,6 +227,7 @@ class RabbitMQ:
         node.nodename = state["nodename"]
         node.pid = state["pid"]
         node.tls_port = state.get("tls_port")
+        node.results_policy = False  # a restarted node keeps its policies
         node._process = None
         return node
 
@@ -242,6 +249,8 @@ class RabbitMQ:
                 raise RuntimeError("rabbitmq harness: rabbitmq-server exited with %s; see %s"
                                    % (self._process.returncode, os.path.join(self.dir, "server.out")))
             if _amqp_ready(self.port):
+                if self.results_policy:
+                    self.ctl(*RESULTS_POLICY)
                 return self
             time.sleep(0.25)
         self.stop()
@@ -361,6 +370,8 @@ def main(argv=None):
     p_start.add_argument("--tls", action="store_true",
                          help="also listen for AMQP over TLS (port in DIR/state.json, CA in "
                               "DIR/tls/ca.pem)")
+    p_start.add_argument("--no-results-policy", action="store_true",
+                         help="do not set the policy of the ECF's fast path on `results`")
     p_restart = sub.add_parser("restart", help="stop and start the node of DIR (same port)")
     p_restart.add_argument("--dir", required=True)
     p_restart.add_argument("--timeout", type=float, default=START_TIMEOUT_S)
@@ -381,7 +392,8 @@ def main(argv=None):
                 old.stop()
         shutil.rmtree(args.dir, ignore_errors=True)
         os.makedirs(args.dir, exist_ok=True)
-        node = RabbitMQ(base_dir=args.dir, tls=args.tls)
+        node = RabbitMQ(base_dir=args.dir, tls=args.tls,
+                        results_policy=not args.no_results_policy)
         node.start(args.timeout)
         if args.port_file:
             with open(args.port_file, "w") as f:

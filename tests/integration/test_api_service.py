@@ -212,3 +212,17 @@ def test_metrics_count_requests_by_method_and_status(stack):
     text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
     assert 'ecf_http_requests_total{method="GET",status="404"}' in text
     assert "ecf_http_request_duration_seconds_bucket" in text
+
+
+def test_metrics_count_verified_token_cache_hits(stack):
+    token = stack.token("alice")
+    for _ in range(3):
+        reply = requests.post(stack.url + "/v1/device_metrics", json={}, headers={"token": token},
+                              timeout=TIMEOUT)
+        assert reply.status_code == 200, reply.text
+    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
+    values = dict(line.split(" ", 1) for line in text.splitlines()
+                  if line.startswith("ecf_token_cache_"))
+    assert float(values["ecf_token_cache_hits_total"]) >= 2
+    assert float(values["ecf_token_cache_misses_total"]) >= 1
+    assert float(values["ecf_token_cache_entries"]) >= 1

@@ -1,7 +1,7 @@
 """The broker side of the ECF through the real `ecf` (contract §4): the properties of an
-execution request, duplicates, deadlines, an unreachable or restarting broker, a `results`
-exchange that pre-exists without our alternate exchange, and a flavour queue declared with other
-properties. Uses the fixtures of conftest.py; tests that need a broker of their own start a
+execution request, duplicates, deadlines, an unreachable or restarting broker, `results`
+declared plainly with and without the policy of the fast path, and a flavour queue declared with
+other properties. Uses the fixtures of conftest.py; tests that need a broker of their own start a
 private node through tests/harness/rabbitmq.py."""
 import json
 import time
@@ -79,6 +79,36 @@ def test_an_unreachable_broker_is_503_at_once(make_stack, unused_port):
     assert "detail" in reply.json()
 
 
+def messages_in(url, queue):
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def test_a_flavour_without_consumer_gets_503_with_retry_after_once_its_queue_allowance_passes(
+        make_stack, runtimes, rabbitmq):
+    stack = make_stack(env={"ECF_EXECUTION_TIMEOUT": "30", "ECF_QUEUE_ALLOWANCE": "1"})
+    flavour = fresh_flavour("Nobody")
+    started = time.monotonic()
+    reply = one_execution(stack, flavour, params=["never"])
+    elapsed = time.monotonic() - started
+    assert reply.status_code == 503, reply.text
+    assert flavour in reply.json()["detail"]
+    assert int(reply.headers["Retry-After"]) >= 1
+    assert 0.9 <= elapsed < 10
+    # The request expired in the queue: a runtime that comes now never runs it.
+    deadline = time.monotonic() + 10
+    while messages_in(rabbitmq.url, flavour) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert messages_in(rabbitmq.url, flavour) == 0
+    runtime, = runtimes(flavour)
+    reply = one_execution(stack, flavour, params=["later"])
+    assert reply.status_code == 200, reply.text
+    assert [r["body"]["payload"]["params"] for r in runtime.received] == [["later"]]
+
+
 def test_a_flavour_queue_with_other_properties_fails_only_its_requests(stack, runtimes, rabbitmq):
     bad = fresh_flavour("Durable")
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq.url))
@@ -101,25 +131,68 @@ def private_node():
         yield node
 
 
-def test_results_pre_existing_without_alternate_exchange_falls_back(private_node, opennebula,
-                                                                     cognit_frontend, issuer):
-    connection = pika.BlockingConnection(pika.URLParameters(private_node.url))
-    connection.channel().exchange_declare("results", exchange_type="direct")  # as the original
-    connection.close()
-    stack = _start_stack(private_node, opennebula, cognit_frontend, issuer)
+@pytest.fixture
+def node_without_policy():
+    """A node without the harness's policy on `results`: no fast path."""
+    with RabbitMQ(results_policy=False) as node:
+        yield node
+
+
+POLICY_COMMAND = ("rabbitmqctl set_policy --apply-to exchanges ecf-results '^results$' "
+                  "'{\"alternate-exchange\":\"results.unrouted\"}'")
+
+
+def declare_results_as_the_original(url):
+    """The original ECF's declaration of `results` (contract §4): refused if ours differs."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        connection.channel().exchange_declare("results", exchange_type="direct")
+    finally:
+        connection.close()
+
+
+def results_routing_metric(stack):
+    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
+    return {mode: line.rsplit(" ", 1)[1] for line in text.splitlines()
+            for mode in ("alternate_exchange", "per_request_bindings")
+            if line.startswith('ecf_broker_results_routing{mode="%s"}' % mode)}
+
+
+def run_executions(node, opennebula, cognit_frontend, issuer, count):
+    declare_results_as_the_original(node.url)
+    stack = _start_stack(node, opennebula, cognit_frontend, issuer)
     doubles = []
     try:
+        declare_results_as_the_original(node.url)
         flavour = fresh_flavour()
-        doubles = start_runtimes(private_node.url, flavour, consumers=2)
-        for i in range(10):
-            reply = one_execution(stack, flavour, params=["fb%d" % i])
+        doubles = start_runtimes(node.url, flavour, consumers=2)
+        for i in range(count):
+            reply = one_execution(stack, flavour, params=["r%d" % i])
             assert reply.status_code == 200, reply.text
-            assert json.loads(reply.json()["res"])["params"] == ["fb%d" % i]
-        assert "falling back to one binding per request" in stack.ecf.log()
+            assert json.loads(reply.json()["res"])["params"] == ["r%d" % i]
+        declare_results_as_the_original(node.url)
+        return stack.ecf.log(), results_routing_metric(stack)
     finally:
         for double in doubles:
             double.stop()
         stack.ecf.stop()
+
+
+def test_results_declared_plainly_with_the_policy_takes_the_fast_path(private_node, opennebula,
+                                                                      cognit_frontend, issuer):
+    log, metric = run_executions(private_node, opennebula, cognit_frontend, issuer, 10)
+    assert metric == {"alternate_exchange": "1", "per_request_bindings": "0"}
+    assert "no broker operation per request" in log
+    assert "set_policy" not in log
+
+
+def test_results_declared_plainly_without_the_policy_binds_each_request(node_without_policy,
+                                                                        opennebula,
+                                                                        cognit_frontend, issuer):
+    log, metric = run_executions(node_without_policy, opennebula, cognit_frontend, issuer, 10)
+    assert metric == {"alternate_exchange": "0", "per_request_bindings": "1"}
+    assert "one binding per request" in log
+    assert log.count(POLICY_COMMAND) == 1, log
 
 
 def test_the_ecf_reconnects_after_the_broker_restarts(private_node, opennebula, cognit_frontend,

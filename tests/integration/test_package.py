@@ -105,8 +105,14 @@ def test_the_packaged_binary_serves_with_the_packaged_configuration(package, rab
         assert "listening on " in line, open(log.name).read()
         url = line.split("listening on ")[1].split(" ")[0]
         assert "standalone" in line
-        reply = requests.get(url + "/v1/public_key", timeout=10)
-        assert reply.status_code == 200
+        assert requests.get(url + "/v1/public_key", timeout=10).status_code == 200
+        # Ready once the broker is connected: bounded wait, the connection is being made.
+        deadline = time.monotonic() + START_TIMEOUT_S
+        reply = requests.get(url + "/readyz", timeout=10)
+        while reply.status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            reply = requests.get(url + "/readyz", timeout=10)
+        assert reply.status_code == 200, reply.text
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -88,8 +88,8 @@ def worker_factory(rabbitmq):
 
 
 class Ecf:
-    """What the ECF does on the broker: declares `results` (with its alternate exchange, as the
-    ECF and ecf-runtime both declare it) and the flavour queue, binds one queue per request id
+    """What the ECF does on the broker: declares `results` (plainly, contract §4, as the ECF and
+    ecf-runtime both declare it) and the flavour queue, binds one queue per request id
     (the original ECF's way, the simplest to read a result by), publishes requests and waits for
     results."""
 
@@ -98,8 +98,7 @@ class Ecf:
         self.channel = self.connection.channel()
         self.flavour = flavour
         self.channel.exchange_declare("results.unrouted", exchange_type="fanout")
-        self.channel.exchange_declare("results", exchange_type="direct",
-                                      arguments={"alternate-exchange": "results.unrouted"})
+        self.channel.exchange_declare("results", exchange_type="direct")
         self.channel.queue_declare(flavour)
 
     def publish(self, message, raw=None):

@@ -235,3 +235,70 @@ TEST(DatalogEngine, DuplicateDerivationsDoNotCountAsFacts) {
     const auto outcome = run(blocks, bd::parse_authorizer("allow if some(1);"));
     ASSERT_TRUE(outcome.ok()) << outcome.error()->what();
 }
+
+// ---- Work inside expressions is bounded ----
+
+namespace {
+
+// `"<chunk>" + "<chunk>" + ...` (`count` terms) compared with "": each `+` builds a longer
+// string, so the total built grows with the square of `count`.
+std::string concatenation(std::size_t chunk, std::size_t count) {
+    const std::string literal = "\"" + std::string(chunk, 'x') + "\"";
+    std::string expression = literal;
+    for (std::size_t i = 1; i < count; ++i) expression += " + " + literal;
+    return expression + " != \"\"";
+}
+
+}  // namespace
+
+TEST(DatalogEngine, ExpressionMayNotBuildAValueLargerThanTheLimit) {
+    bd::RunLimits limits = relaxed();
+    limits.max_value_bytes = 4096;
+    const auto code = bd::parse_authorizer("allow if true;");
+    EXPECT_TRUE(
+        run(token({("check if " + concatenation(1000, 4) + ";").c_str()}), code, limits).ok());
+    const auto outcome =
+        run(token({("check if " + concatenation(1000, 200) + ";").c_str()}), code, limits);
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->kind(), biscuit::ErrorKind::Execution);
+    EXPECT_EQ(outcome.error()->sub_kind(), "ValueTooLarge");
+
+    // Sets too: a union larger than the limit (16 bytes an item).
+    std::string left = "[", right = "[";
+    for (int i = 0; i < 200; ++i) {
+        left += (i ? ", " : "") + std::to_string(i);
+        right += (i ? ", " : "") + std::to_string(1000 + i);
+    }
+    const auto sets =
+        run(token({("check if " + left + "].union(" + right + "]).length() > 0;").c_str()}), code,
+            limits);
+    ASSERT_FALSE(sets.ok());
+    EXPECT_EQ(sets.error()->sub_kind(), "ValueTooLarge");
+}
+
+TEST(DatalogEngine, BytesHeldByOneAuthorizationAreBounded) {
+    bd::RunLimits limits = relaxed();
+    limits.max_interned_bytes = 256 * 1024;
+    // Each string stays below the value limit; together they pass the memory limit.
+    const auto outcome = run(token({("check if " + concatenation(100, 400) + ";").c_str()}),
+                             bd::parse_authorizer("allow if true;"), limits);
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->kind(), biscuit::ErrorKind::RunLimit);
+    EXPECT_EQ(outcome.error()->sub_kind(), "TooMuchMemory");
+}
+
+TEST(DatalogEngine, TimeLimitIsCheckedInsideOneExpression) {
+    // One check without predicates (no join rows) whose expression runs 400 x 400 closures.
+    std::string array = "[";
+    for (int i = 0; i < 400; ++i) array += (i ? ", " : "") + std::to_string(i);
+    array += "]";
+    const std::string check =
+        "check if " + array + ".all($x -> " + array + ".all($y -> $x + $y >= 0));";
+    bd::RunLimits limits = relaxed();
+    limits.max_time = std::chrono::microseconds(0);
+    const auto outcome =
+        run(token({check.c_str()}), bd::parse_authorizer("allow if true;"), limits);
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error()->kind(), biscuit::ErrorKind::RunLimit);
+    EXPECT_EQ(outcome.error()->sub_kind(), "Timeout");
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <biscuit/error.hpp>
+#include <functional>
 
 namespace biscuit::datalog::internal {
 namespace {
@@ -34,13 +35,16 @@ bool is_ordered(Kind k) {
 
 }  // namespace
 
-ExpressionEvaluator::ExpressionEvaluator(ValueStore& store) : store_(store) {}
+ExpressionEvaluator::ExpressionEvaluator(ValueStore& store, WorkMeter& meter,
+                                         std::size_t max_value_bytes)
+    : store_(store), meter_(meter), max_value_bytes_(max_value_bytes) {}
 ExpressionEvaluator::~ExpressionEvaluator() = default;
 
 Value ExpressionEvaluator::evaluate(const CompiledRule& rule, const std::vector<CompiledOp>& ops,
                                     Bindings& bindings) {
     const std::size_t base = stack_.size();
     for (const CompiledOp& op : ops) {
+        meter_.charge();
         switch (op.tag) {
             case CompiledOp::Tag::Value: {
                 Value v = op.value;
@@ -119,6 +123,19 @@ Value ExpressionEvaluator::unary(UnaryOp op, Value v) {
     execution("InvalidType");
 }
 
+void ExpressionEvaluator::admit(std::size_t bytes) const {
+    if (bytes > max_value_bytes_) execution("ValueTooLarge");
+}
+
+bool ExpressionEvaluator::contains(const std::string& text, const std::string& part) {
+    meter_.charge_bytes(text.size() + part.size());
+    // A plain search is quadratic in the worst case ("aaa...ab" in "aaa...a"); Boyer-Moore is
+    // linear, and worth its tables only for longer patterns.
+    if (part.size() < 16) return text.find(part) != std::string::npos;
+    return std::search(text.begin(), text.end(),
+                       std::boyer_moore_searcher(part.begin(), part.end())) != text.end();
+}
+
 bool ExpressionEvaluator::regex_match(std::uint64_t text, std::uint64_t pattern) {
     auto it = regexes_.find(pattern);
     if (it == regexes_.end()) {
@@ -130,6 +147,7 @@ bool ExpressionEvaluator::regex_match(std::uint64_t text, std::uint64_t pattern)
         if (regexes_.size() >= kMaxCachedRegexes) regexes_.clear();
         it = regexes_.emplace(pattern, std::move(re)).first;
     }
+    meter_.charge_bytes(store_.string(text).size());
     return RE2::PartialMatch(store_.string(text), *it->second);
 }
 
@@ -196,13 +214,13 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
             return make_bool(!(left == right));
         case BinaryOp::Contains: {
             if (left.kind == Kind::String && right.kind == Kind::String) {
-                return make_bool(store_.string(left.bits).find(store_.string(right.bits)) !=
-                                 std::string::npos);
+                return make_bool(contains(store_.string(left.bits), store_.string(right.bits)));
             }
             if (left.kind == Kind::Set) {
                 const auto& items = store_.composite(left.bits).items;
                 if (right.kind == Kind::Set) {
                     const auto& sub = store_.composite(right.bits).items;
+                    meter_.charge_bytes((items.size() + sub.size()) * sizeof(Value));
                     return make_bool(std::includes(items.begin(), items.end(), sub.begin(),
                                                    sub.end(), handle_less));
                 }
@@ -211,10 +229,13 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
             }
             if (left.kind == Kind::Array) {
                 const auto& items = store_.composite(left.bits).items;
+                meter_.charge_bytes(items.size() * sizeof(Value));
                 return make_bool(std::find(items.begin(), items.end(), right) != items.end());
             }
             if (left.kind == Kind::Map) {
-                for (const auto& e : store_.composite(left.bits).entries)
+                const auto& entries = store_.composite(left.bits).entries;
+                meter_.charge_bytes(entries.size() * 2 * sizeof(Value));
+                for (const auto& e : entries)
                     if (e.first == right) return make_bool(true);
                 return make_bool(false);
             }
@@ -226,14 +247,21 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
             if (left.kind != Kind::String || right.kind != Kind::String) execution("InvalidType");
             const std::string& s = store_.string(left.bits);
             const std::string& p = store_.string(right.bits);
+            meter_.charge_bytes(p.size());
             if (op == BinaryOp::Prefix) return make_bool(s.starts_with(p));
             if (op == BinaryOp::Suffix) return make_bool(s.ends_with(p));
             return make_bool(regex_match(left.bits, right.bits));
         }
         case BinaryOp::Add:
             if (left.kind == Kind::String && right.kind == Kind::String) {
-                std::string s = store_.string(left.bits);
-                s += store_.string(right.bits);
+                const std::string& a = store_.string(left.bits);
+                const std::string& b = store_.string(right.bits);
+                admit(a.size() + b.size());
+                meter_.charge_bytes(a.size() + b.size());
+                std::string s;
+                s.reserve(a.size() + b.size());
+                s += a;
+                s += b;
                 return Value{Kind::String, store_.intern_string(s)};
             }
             [[fallthrough]];
@@ -307,6 +335,10 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
             if (left.kind != Kind::Set || right.kind != Kind::Set) execution("InvalidType");
             const auto& a = store_.composite(left.bits).items;
             const auto& b = store_.composite(right.bits).items;
+            const std::size_t most =
+                op == BinaryOp::Union ? a.size() + b.size() : std::min(a.size(), b.size());
+            admit(most * sizeof(Value));
+            meter_.charge_bytes((a.size() + b.size()) * sizeof(Value));
             std::vector<Value> out;
             if (op == BinaryOp::Intersection) {
                 std::set_intersection(a.begin(), a.end(), b.begin(), b.end(),
@@ -327,7 +359,9 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
                 return items[static_cast<std::size_t>(i)];
             }
             if (left.kind == Kind::Map) {
-                for (const auto& e : store_.composite(left.bits).entries)
+                const auto& entries = store_.composite(left.bits).entries;
+                meter_.charge_bytes(entries.size() * 2 * sizeof(Value));
+                for (const auto& e : entries)
                     if (e.first == right) return e.second;
                 return Value{Kind::Null, 0};
             }

@@ -8,6 +8,7 @@
 
 #include "compiled_rule.hpp"
 #include "value_store.hpp"
+#include "work_meter.hpp"
 
 namespace re2 {
 class RE2;
@@ -23,7 +24,9 @@ struct Bindings {
 
 class ExpressionEvaluator {
   public:
-    explicit ExpressionEvaluator(ValueStore& store);
+    // Every operation and every byte it handles is charged to `meter`; no operation builds a
+    // value larger than `max_value_bytes`.
+    ExpressionEvaluator(ValueStore& store, WorkMeter& meter, std::size_t max_value_bytes);
     ~ExpressionEvaluator();
 
     // Throws biscuit::Error{Execution, ...} on a type error, an overflow, an unbound variable.
@@ -38,7 +41,13 @@ class ExpressionEvaluator {
     Value run_closure(const CompiledRule& rule, std::uint32_t closure, const Value* argument,
                       Bindings& bindings);
 
+    // Throws Error{Execution, "ValueTooLarge"} when a result of `bytes` may not be built.
+    void admit(std::size_t bytes) const;
+    bool contains(const std::string& text, const std::string& part);
+
     ValueStore& store_;
+    WorkMeter& meter_;
+    std::size_t max_value_bytes_;
     // Compiled patterns by symbol id; bounded so hostile tokens cannot grow it without limit.
     std::unordered_map<std::uint64_t, std::unique_ptr<re2::RE2>> regexes_;
     std::vector<Value> stack_;

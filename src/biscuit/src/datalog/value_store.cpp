@@ -14,10 +14,19 @@ void append_handle(std::string& key, const Value& v) {
     key.append(buf, 8);
 }
 
+// What a value costs beyond its content: its slot, the index node and the key's copy.
+constexpr std::size_t kEntryOverhead = 64;
+
 }  // namespace
+
+void ValueStore::account(std::size_t bytes) {
+    if (bytes > max_bytes_ - bytes_) throw Error(ErrorKind::RunLimit, "TooMuchMemory");
+    bytes_ += bytes;
+}
 
 std::uint32_t ValueStore::intern_string(std::string_view s) {
     if (auto it = string_ids_.find(s); it != string_ids_.end()) return it->second;
+    account(s.size() + kEntryOverhead);
     const auto id = static_cast<std::uint32_t>(strings_.size());
     strings_.emplace_back(s);
     string_ids_.emplace(strings_.back(), id);
@@ -39,6 +48,8 @@ Value ValueStore::intern_composite(Kind kind, Composite c) {
     if (auto it = composite_ids_.find(key); it != composite_ids_.end()) {
         return Value{kind, it->second};
     }
+    account(2 * key.size() + c.items.size() * sizeof(Value) + c.entries.size() * 2 * sizeof(Value) +
+            kEntryOverhead);
     const auto id = static_cast<std::uint32_t>(composites_.size());
     composites_.push_back(std::move(c));
     composite_ids_.emplace(std::move(key), id);

@@ -48,8 +48,13 @@ struct Composite {
     std::vector<std::pair<Value, Value>> entries;  // Map (sorted by key handle)
 };
 
+// Holds every distinct value of one run. Its size is bounded: an insertion past `max_bytes`
+// (content plus an estimate of the index around it) throws Error{RunLimit, "TooMuchMemory"}.
 class ValueStore {
   public:
+    explicit ValueStore(std::size_t max_bytes = static_cast<std::size_t>(-1))
+        : max_bytes_(max_bytes) {}
+
     std::uint32_t intern_string(std::string_view s);
     const std::string& string(std::uint64_t id) const { return strings_[id]; }
 
@@ -66,9 +71,14 @@ class ValueStore {
     Term to_term(const Value& v) const;
 
     std::size_t size() const { return strings_.size() + composites_.size(); }
+    std::size_t bytes() const { return bytes_; }
 
   private:
     Value intern_composite(Kind kind, Composite c);
+    void account(std::size_t bytes);
+
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;
 
     std::deque<std::string> strings_;
     std::unordered_map<std::string_view, std::uint32_t> string_ids_;

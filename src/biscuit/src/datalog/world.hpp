@@ -11,6 +11,7 @@
 #include "compiled_rule.hpp"
 #include "expression_evaluator.hpp"
 #include "value_store.hpp"
+#include "work_meter.hpp"
 
 namespace biscuit::datalog::internal {
 
@@ -94,7 +95,6 @@ class World {
               F& on_match);
     void derive(const CompiledRule& rule, std::size_t delta);
     bool expressions_hold(const CompiledRule& rule);
-    void tick();
     std::size_t fact_count() const { return fact_count_; }
 
     static std::uint64_t key(std::uint32_t name, std::uint32_t arity) {
@@ -102,8 +102,7 @@ class World {
     }
 
     RunLimits limits_;
-    std::chrono::steady_clock::time_point deadline_;
-    std::uint32_t ticks_ = 0;
+    WorkMeter meter_;
     ValueStore store_;
     ExpressionEvaluator evaluator_;
     std::unordered_map<std::uint64_t, Relation> relations_;

@@ -14,11 +14,20 @@
 
 namespace biscuit::datalog {
 
-// The reference's defaults.
+// The reference's defaults, and two bounds of our own on what expressions may build (the
+// reference has none: `+` over strings can otherwise build gigabytes within one check).
 struct RunLimits {
     std::size_t max_facts = 1000;
     std::size_t max_iterations = 100;
+    // Wall-clock budget of one authorization, checked where the work happens: between join rows
+    // and inside expressions (per operation, and per byte copied, searched or matched).
     std::chrono::microseconds max_time{1000};
+    // Largest string, byte array or collection one expression operation may build, in bytes
+    // (a set or array item counts 16); beyond it Error{Execution, "ValueTooLarge"}.
+    std::size_t max_value_bytes = 64 * 1024;
+    // Bytes of distinct values held by one authorization (the token's own and those expressions
+    // build, with their index); beyond it Error{RunLimit, "TooMuchMemory"}.
+    std::size_t max_interned_bytes = 8 * 1024 * 1024;
 };
 
 struct TokenBlock {
