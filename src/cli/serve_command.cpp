@@ -187,6 +187,13 @@ int serve(const std::string& config_path, bool path_given) {
     }
     broker_settings.max_waiting_executions = config.max_waiting_executions;
     broker_settings.queue_allowance = config.queue_allowance;
+    if (config.broker_cert_file.empty() != config.broker_key_file.empty()) {
+        // Else every connection attempt would fail the same way, in the background.
+        std::cerr << "ecf: configuration keys 'broker_cert_file' and 'broker_key_file' go "
+                     "together"
+                  << std::endl;
+        return kBadConfiguration;
+    }
     broker_settings.connection.tls_ca_file = config.broker_ca_file;
     broker_settings.connection.tls_cert_file = config.broker_cert_file;
     broker_settings.connection.tls_key_file = config.broker_key_file;

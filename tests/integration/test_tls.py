@@ -283,3 +283,22 @@ def test_amqps_broker_requiring_a_client_certificate(opennebula, cognit_frontend
         finally:
             for double in doubles:
                 double.stop()
+
+
+def test_a_broker_client_certificate_without_its_key_stops_the_start(tls_rabbitmq, opennebula,
+                                                                     cognit_frontend):
+    text = config_for(tls_rabbitmq, opennebula.url, cognit_frontend.url,
+                      "broker_cert_file: %s\n" % tls_rabbitmq.client_cert_file)
+    with pytest.raises(RuntimeError) as refused:
+        start(text)
+    assert "'broker_cert_file' and 'broker_key_file' go together" in str(refused.value)
+
+
+def test_a_backend_client_certificate_without_its_key_stops_the_start(
+        rabbitmq, https_opennebula, https_frontend, certs):
+    text = config_for(rabbitmq, https_opennebula.url, https_frontend.url,
+                      "backend_ca_file: %s\nbackend_cert_file: %s\n"
+                      % (certs["ca.pem"], certs["client.pem"]))
+    with pytest.raises(RuntimeError) as refused:
+        start(text)
+    assert "a client certificate needs both its file and its key" in str(refused.value)
