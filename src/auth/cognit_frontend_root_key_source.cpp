@@ -14,11 +14,13 @@ namespace ecf::auth {
 
 struct CognitFrontendRootKeySource::State {
     State(boost::asio::any_io_executor executor, std::string url,
-          std::chrono::milliseconds interval, std::chrono::milliseconds timeout)
-        : client(
-              std::move(executor), std::move(url),
-              http_client::HttpClientOptions{
-                  .timeout = timeout, .max_response_bytes = 64 * 1024, .max_idle_connections = 1}),
+          std::chrono::milliseconds interval, std::chrono::milliseconds timeout,
+          http_client::TlsFiles tls)
+        : client(std::move(executor), std::move(url),
+                 http_client::HttpClientOptions{.timeout = timeout,
+                                                .max_response_bytes = 64 * 1024,
+                                                .max_idle_connections = 1,
+                                                .tls = std::move(tls)}),
           gate(interval),
           timeout(timeout) {}
 
@@ -44,9 +46,10 @@ struct CognitFrontendRootKeySource::State {
 CognitFrontendRootKeySource::CognitFrontendRootKeySource(boost::asio::any_io_executor executor,
                                                          std::string frontend_url,
                                                          std::chrono::milliseconds reload_interval,
-                                                         std::chrono::milliseconds timeout)
+                                                         std::chrono::milliseconds timeout,
+                                                         http_client::TlsFiles tls)
     : state_(std::make_shared<State>(std::move(executor), std::move(frontend_url), reload_interval,
-                                     timeout)) {}
+                                     timeout, std::move(tls))) {}
 
 CognitFrontendRootKeySource::~CognitFrontendRootKeySource() = default;
 

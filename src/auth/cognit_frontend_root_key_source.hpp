@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/root_key_source.hpp"
+#include "http_client/tls_files.hpp"
 
 namespace ecf::auth {
 
@@ -15,9 +16,11 @@ class CognitFrontendRootKeySource : public RootKeySource {
   public:
     // `frontend_url`: config cognit_frontend, e.g. "http://localhost:1338".
     // `reload_interval`: config public_key_reload_interval. `timeout`: deadline of one request.
+    // `tls`: for an https:// URL, the CAs to trust and the client certificate if any.
     CognitFrontendRootKeySource(boost::asio::any_io_executor executor, std::string frontend_url,
                                 std::chrono::milliseconds reload_interval,
-                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                                std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                http_client::TlsFiles tls = {});
     ~CognitFrontendRootKeySource() override;
 
     boost::asio::awaitable<void> load() override;

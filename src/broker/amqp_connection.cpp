@@ -3,6 +3,8 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/time.h>
 
 #include <string>
@@ -43,7 +45,47 @@ AmqpMessage message_of(const amqp_message_t& m) {
     return AmqpMessage{properties_of(m.properties), string_of(m.body)};
 }
 
+// Records the first reason OpenSSL gives for refusing the broker's certificate; the verdict itself
+// stays OpenSSL's (rabbitmq-c sets the verify mode, and keeps this callback).
+int record_verify_error(int preverified, X509_STORE_CTX* store) {
+    if (preverified) return preverified;
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* error =
+        ssl ? static_cast<std::string*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl))) : nullptr;
+    if (error && error->empty())
+        *error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+    return preverified;
+}
+
 }  // namespace
+
+void AmqpConnection::set_up_tls(void* opaque_socket, const AmqpConnectionOptions& options) {
+    auto* socket = static_cast<amqp_socket_t*>(opaque_socket);
+    amqp_ssl_socket_set_verify_peer(socket, options.tls_verify_peer ? 1 : 0);
+    amqp_ssl_socket_set_verify_hostname(socket, options.tls_verify_peer ? 1 : 0);
+    auto* context = static_cast<SSL_CTX*>(amqp_ssl_socket_get_context(socket));
+    if (!context) throw AmqpError("AMQP: cannot create a TLS context");
+    if (options.tls_verify_peer) {
+        SSL_CTX_set_app_data(context, &tls_verify_error_);
+        SSL_CTX_set_verify(context, SSL_CTX_get_verify_mode(context), record_verify_error);
+    }
+    if (options.tls_ca_file.empty()) {
+        if (SSL_CTX_set_default_verify_paths(context) != 1)
+            throw AmqpError("AMQP: cannot load the system's CA certificates");
+    } else if (amqp_ssl_socket_set_cacert(socket, options.tls_ca_file.c_str()) != AMQP_STATUS_OK) {
+        throw AmqpError("AMQP: cannot load the TLS CA file " + options.tls_ca_file);
+    }
+    if (options.tls_cert_file.empty() != options.tls_key_file.empty())
+        throw AmqpError("AMQP: a client certificate needs both its file and its key");
+    if (!options.tls_cert_file.empty() &&
+        amqp_ssl_socket_set_key(socket, options.tls_cert_file.c_str(),
+                                options.tls_key_file.c_str()) != AMQP_STATUS_OK) {
+        // Only the file names: never the key's content.
+        throw AmqpError("AMQP: cannot load the TLS client certificate " + options.tls_cert_file +
+                        " or its key " + options.tls_key_file);
+    }
+}
 
 AmqpConnection::AmqpConnection(const BrokerAddress& address, AmqpConnectionOptions options)
     : where_(address.host + ":" + std::to_string(address.port)), tls_(address.tls) {
@@ -54,20 +96,19 @@ AmqpConnection::AmqpConnection(const BrokerAddress& address, AmqpConnectionOptio
         if (address.tls) {
             socket = amqp_ssl_socket_new(state_);
             if (!socket) throw AmqpError("AMQP: cannot create a TLS socket");
-            amqp_ssl_socket_set_verify_peer(socket, options.tls_verify_peer ? 1 : 0);
-            amqp_ssl_socket_set_verify_hostname(socket, options.tls_verify_peer ? 1 : 0);
-            if (!options.tls_ca_file.empty()) {
-                check_status(amqp_ssl_socket_set_cacert(socket, options.tls_ca_file.c_str()),
-                             "loading the TLS CA file");
-            }
+            set_up_tls(socket, options);
         } else {
             socket = amqp_tcp_socket_new(state_);
             if (!socket) throw AmqpError("AMQP: cannot create a TCP socket");
         }
         const timeval connect_timeout = timeval_of(options.connect_timeout);
-        check_status(
-            amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_timeout),
-            "connecting");
+        const int opened =
+            amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect_timeout);
+        if (opened != AMQP_STATUS_OK && !tls_verify_error_.empty()) {
+            throw AmqpError("AMQP: connecting (" + where_ +
+                            "): TLS certificate verify failed: " + tls_verify_error_);
+        }
+        check_status(opened, "connecting");
         check_status(amqp_set_handshake_timeout(state_, &connect_timeout), "setting timeouts");
         const timeval rpc_timeout = timeval_of(options.rpc_timeout);
         check_status(amqp_set_rpc_timeout(state_, &rpc_timeout), "setting timeouts");

@@ -105,9 +105,18 @@ struct AmqpConnectionOptions {
     std::chrono::milliseconds rpc_timeout{10'000};     // each synchronous method (declare, bind)
     int heartbeat_seconds = 30;
     std::string connection_name = "ecf";  // shown in RabbitMQ's management UI
+    // TLS (amqps://): the peer's certificate and host name are verified unless tls_verify_peer
+    // is false. tls_ca_file: PEM file of the CAs to trust (config broker_ca_file); empty means
+    // OpenSSL's default store (rabbitmq-c alone would trust nothing). A client certificate (PEM
+    // chain) and its unencrypted PEM key are sent when both are named.
     bool tls_verify_peer = true;
-    std::string tls_ca_file;  // empty: OpenSSL's default trust store
+    std::string tls_ca_file;
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
+
+// Debian's bundle of the system's CAs: the default of broker_ca_file.
+inline constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 // One AMQP 0-9-1 connection through rabbitmq-c, for one thread at a time (rabbitmq-c is
 // blocking and not thread-safe). Every failure is thrown: AmqpChannelError when the broker closed
@@ -170,9 +179,13 @@ class AmqpConnection {
   private:
     void check_rpc(const char* what, std::uint16_t channel);
     void check_status(int status, const char* what);
+    void set_up_tls(void* socket, const AmqpConnectionOptions& options);
 
     amqp_connection_state_t_* state_ = nullptr;
     std::string where_;  // host:port, for messages
+    // Why OpenSSL refused the broker's certificate, for the error message (rabbitmq-c says only
+    // that the handshake failed).
+    std::string tls_verify_error_;
     bool tls_ = false;
     bool open_ = false;
 };

@@ -36,6 +36,7 @@
 #include "http/health_routes.hpp"
 #include "http/metrics_route.hpp"
 #include "http/server.hpp"
+#include "http_client/tls_files.hpp"
 #include "observability/access_log.hpp"
 #include "observability/logging.hpp"
 #include "observability/service_manager.hpp"
@@ -86,8 +87,11 @@ struct Backends {
 
 Backends make_cognit_backends(const config::Config& config, asio::io_context& io) {
     Backends backends;
+    const http_client::TlsFiles tls{.ca_file = config.backend_ca_file,
+                                    .certificate_file = config.backend_cert_file,
+                                    .key_file = config.backend_key_file};
     auto opennebula = std::make_shared<documents::OpenNebulaDocumentSource>(
-        io.get_executor(), config.one_xmlrpc_or_default(), config.one_timeout);
+        io.get_executor(), config.one_xmlrpc_or_default(), config.one_timeout, tls);
     backends.document_cache = std::make_shared<documents::DocumentCache>(
         opennebula, config.document_cache_ttl, config.document_cache_entries);
     backends.documents = backends.document_cache;
@@ -99,7 +103,7 @@ Backends make_cognit_backends(const config::Config& config, asio::io_context& io
     } else {
         keys = std::make_shared<auth::CognitFrontendRootKeySource>(
             io.get_executor(), config.cognit_frontend_or_default(),
-            config.public_key_reload_interval, config.one_timeout);
+            config.public_key_reload_interval, config.one_timeout, tls);
     }
     // The original refuses to start without the issuer's key; so do we.
     run_before_start(io, keys->load(), config.one_timeout + std::chrono::seconds(5));
@@ -176,6 +180,16 @@ int serve(const std::string& config_path, bool path_given) {
     }
     broker_settings.max_waiting_executions = config.max_waiting_executions;
     broker_settings.queue_allowance = config.queue_allowance;
+    if (config.broker_cert_file.empty() != config.broker_key_file.empty()) {
+        // Else every connection attempt would fail the same way, in the background.
+        std::cerr << "ecf: configuration keys 'broker_cert_file' and 'broker_key_file' go "
+                     "together"
+                  << std::endl;
+        return kBadConfiguration;
+    }
+    broker_settings.connection.tls_ca_file = config.broker_ca_file;
+    broker_settings.connection.tls_cert_file = config.broker_cert_file;
+    broker_settings.connection.tls_key_file = config.broker_key_file;
 
     const unsigned threads =
         config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());

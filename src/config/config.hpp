@@ -66,6 +66,16 @@ struct Config {
     // The flavours this cluster serves (a YAML list, or ECF_FLAVOURS="a,b"); empty: any.
     // Standalone mode refuses a requirement naming another one, and its executions.
     std::vector<std::string> flavours;
+    // TLS to OpenNebula and the COGNIT frontend (https:// URLs): the CAs to trust (empty: the
+    // system's store) and an optional client certificate with its key (both or neither).
+    std::string backend_ca_file;
+    std::string backend_cert_file;
+    std::string backend_key_file;
+    // TLS to the broker (amqps:// or ssl://): the CAs to trust and an optional client
+    // certificate with its key (both or neither).
+    std::string broker_ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    std::string broker_cert_file;
+    std::string broker_key_file;
 
     std::string one_xmlrpc_or_default() const {
         return one_xmlrpc.value_or("http://localhost:2633/RPC2");

@@ -276,6 +276,31 @@ const std::vector<KeySetter>& key_setters() {
              c.flavours = v ? parse_flavours("flavours", *v) : std::vector<std::string>{};
          },
          true},
+        // Files: the service checks them when it loads them (a TLS error names the file).
+        {"backend_ca_file",
+         [](Config& c, const V& v) {
+             c.backend_ca_file = v ? parse_text("backend_ca_file", *v) : "";
+         }},
+        {"backend_cert_file",
+         [](Config& c, const V& v) {
+             c.backend_cert_file = v ? parse_text("backend_cert_file", *v) : "";
+         }},
+        {"backend_key_file",
+         [](Config& c, const V& v) {
+             c.backend_key_file = v ? parse_text("backend_key_file", *v) : "";
+         }},
+        {"broker_ca_file",
+         [](Config& c, const V& v) {
+             if (v) c.broker_ca_file = parse_text("broker_ca_file", *v);
+         }},
+        {"broker_cert_file",
+         [](Config& c, const V& v) {
+             c.broker_cert_file = v ? parse_text("broker_cert_file", *v) : "";
+         }},
+        {"broker_key_file",
+         [](Config& c, const V& v) {
+             c.broker_key_file = v ? parse_text("broker_key_file", *v) : "";
+         }},
     };
     return setters;
 }

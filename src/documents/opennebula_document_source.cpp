@@ -44,10 +44,11 @@ ErrorKind kind_of(std::int64_t code) {
 
 OpenNebulaDocumentSource::OpenNebulaDocumentSource(boost::asio::any_io_executor executor,
                                                    std::string endpoint_url,
-                                                   std::chrono::milliseconds timeout)
+                                                   std::chrono::milliseconds timeout,
+                                                   http_client::TlsFiles tls)
     : client_(std::make_unique<http_client::HttpClient>(
           std::move(executor), std::move(endpoint_url),
-          http_client::HttpClientOptions{.timeout = timeout})) {}
+          http_client::HttpClientOptions{.timeout = timeout, .tls = std::move(tls)})) {}
 
 OpenNebulaDocumentSource::~OpenNebulaDocumentSource() = default;
 

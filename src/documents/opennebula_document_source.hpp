@@ -6,6 +6,7 @@
 #include <string>
 
 #include "documents/document_source.hpp"
+#include "http_client/tls_files.hpp"
 
 namespace ecf::http_client {
 class HttpClient;
@@ -19,8 +20,9 @@ class OpenNebulaDocumentSource : public DocumentSource {
   public:
     // `endpoint_url`: the config key one_xmlrpc, e.g. "http://localhost:2633/RPC2".
     // `timeout`: deadline of one call (connect + write + read).
+    // `tls`: for an https:// URL, the CAs to trust and the client certificate if any.
     OpenNebulaDocumentSource(boost::asio::any_io_executor executor, std::string endpoint_url,
-                             std::chrono::milliseconds timeout);
+                             std::chrono::milliseconds timeout, http_client::TlsFiles tls = {});
     ~OpenNebulaDocumentSource() override;
 
     boost::asio::awaitable<Document> fetch(const Credentials& credentials,

@@ -84,6 +84,18 @@ int main(int argc, char** argv) {
     auto* broker_file_option = app.add_option(
         "--broker-file", broker_file, "a file (mode 0600) whose first line is the broker URL");
     broker_option->excludes(broker_file_option);
+    ecf::runtime::RuntimeWorkerOptions options;
+    app.add_option("--broker-ca-file", options.broker_ca_file, "amqps: the CAs to trust (PEM)")
+        ->envname("ECF_RUNTIME_BROKER_CA_FILE")
+        ->capture_default_str();
+    auto* broker_cert_option = app.add_option("--broker-cert-file", options.broker_cert_file,
+                                              "amqps: a client certificate (PEM)")
+                                   ->envname("ECF_RUNTIME_BROKER_CERT_FILE");
+    auto* broker_key_option = app.add_option("--broker-key-file", options.broker_key_file,
+                                             "amqps: the client certificate's key (PEM)")
+                                  ->envname("ECF_RUNTIME_BROKER_KEY_FILE");
+    broker_cert_option->needs(broker_key_option);
+    broker_key_option->needs(broker_cert_option);
     app.add_option("--flavour", flavour, "the flavour queue to consume")->required();
     app.add_option("--prefetch", prefetch, "unacknowledged deliveries at once")
         ->check(CLI::Range(1, 65535))
@@ -136,7 +148,6 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ ecf-runtime: %v");
 
-    ecf::runtime::RuntimeWorkerOptions options;
     try {
         if (!broker_file.empty()) broker_url = ecf::runtime::read_broker_file(broker_file);
         options.broker = ecf::broker::BrokerAddress::parse(broker_url);

@@ -36,6 +36,9 @@ void RuntimeWorker::run() {
             broker::AmqpConnectionOptions connection_options;
             connection_options.connection_name = "ecf-runtime " + options_.flavour;
             connection_options.heartbeat_seconds = options_.heartbeat_seconds;
+            connection_options.tls_ca_file = options_.broker_ca_file;
+            connection_options.tls_cert_file = options_.broker_cert_file;
+            connection_options.tls_key_file = options_.broker_key_file;
             broker::AmqpConnection connection(options_.broker, connection_options);
             serve(connection);
             connection.close();

@@ -21,6 +21,10 @@ struct RuntimeWorkerOptions {
     std::chrono::milliseconds confirm_timeout{10'000};      // for the broker to confirm a result
     std::chrono::milliseconds poll_interval{200};           // how soon a stop request is seen
     int heartbeat_seconds = 30;  // AMQP heartbeat; kept up while a function runs
+    // amqps:// only: the CAs to trust, and a client certificate with its key (both or neither).
+    std::string broker_ca_file = broker::kSystemCaBundle;
+    std::string broker_cert_file;
+    std::string broker_key_file;
 };
 
 // The runtime side of contract §4, as a Serverless Runtime's RabbitMQ consumer does it: consumes

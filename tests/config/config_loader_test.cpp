@@ -160,6 +160,26 @@ TEST(ConfigLoader, StandaloneQuotaAndFlavourKeys) {
     EXPECT_THROW(load_config_text("flavours: [[a]]\n", no_environment), ConfigError);
     EXPECT_THROW(load_config_text("port: [1]\n", no_environment), ConfigError);
     EXPECT_THROW(load_config_text("max_documents_per_user: 0\n", no_environment), ConfigError);
+TEST(ConfigLoader, TlsFileKeys) {
+    const auto defaults = load_config_text("", no_environment).config;
+    EXPECT_EQ(defaults.backend_ca_file, "");  // the system's store
+    EXPECT_EQ(defaults.broker_ca_file, "/etc/ssl/certs/ca-certificates.crt");
+    EXPECT_EQ(defaults.broker_cert_file, "");
+    const auto loaded = load_config_text(
+        "backend_ca_file: /etc/ecf/one-ca.pem\nbackend_cert_file: /etc/ecf/ecf.pem\n"
+        "backend_key_file: /etc/ecf/ecf.key\nbroker_ca_file: /etc/ecf/broker-ca.pem\n"
+        "broker_cert_file: /etc/ecf/client.pem\n",
+        environment_of({{"ECF_BROKER_KEY_FILE", "/etc/ecf/client.key"}}));
+    EXPECT_TRUE(loaded.warnings.empty());
+    EXPECT_EQ(loaded.config.backend_ca_file, "/etc/ecf/one-ca.pem");
+    EXPECT_EQ(loaded.config.backend_cert_file, "/etc/ecf/ecf.pem");
+    EXPECT_EQ(loaded.config.backend_key_file, "/etc/ecf/ecf.key");
+    EXPECT_EQ(loaded.config.broker_ca_file, "/etc/ecf/broker-ca.pem");
+    EXPECT_EQ(loaded.config.broker_cert_file, "/etc/ecf/client.pem");
+    EXPECT_EQ(loaded.config.broker_key_file, "/etc/ecf/client.key");
+    // Named with no value: the default stands.
+    EXPECT_EQ(load_config_text("broker_ca_file:\n", no_environment).config.broker_ca_file,
+              "/etc/ssl/certs/ca-certificates.crt");
 }
 
 }  // namespace

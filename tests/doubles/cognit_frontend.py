@@ -4,6 +4,7 @@ with a JSON string holding the issuer's Ed25519 public key in hex (or "ed25519/<
 
 Run as a script:
   /usr/bin/python3 tests/doubles/cognit_frontend.py --port 0 --key HEX [--prefixed]
+      [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]   (HTTPS instead of HTTP)
 prints "ready <port>" once it listens on 127.0.0.1, stops on SIGTERM or when its standard input
 closes (--exit-on-stdin-eof).
 
@@ -104,13 +105,27 @@ def _make_handler(state):
     return Handler
 
 
+def _serve_tls(server, cert_file, key_file, client_ca_file=None):
+    """Makes `server` speak HTTPS with this certificate; with client_ca_file, it also asks for a
+    client certificate signed by that CA."""
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    if client_ca_file:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+
+
 class CognitFrontendDouble:
-    def __init__(self, key_hex, prefixed=False, port=0):
+    def __init__(self, key_hex, prefixed=False, port=0, tls=None):
         self.state = State(key_hex, prefixed)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self.state))
         self.server.daemon_threads = True
+        if tls:  # (cert_file, key_file[, client_ca_file])
+            _serve_tls(self.server, *tls)
         self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def rotate(self, key_hex):
@@ -126,8 +141,8 @@ class CognitFrontendDouble:
         self.server.server_close()
 
 
-def start(key_hex, prefixed=False, port=0):
-    double = CognitFrontendDouble(key_hex, prefixed, port)
+def start(key_hex, prefixed=False, port=0, tls=None):
+    double = CognitFrontendDouble(key_hex, prefixed, port, tls)
     double.thread.start()
     return double
 
@@ -138,8 +153,12 @@ def main():
     parser.add_argument("--key", required=True, help="the public key, 64 hex digits")
     parser.add_argument("--prefixed", action="store_true", help='answer "ed25519/<hex>"')
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's key (PEM)")
+    parser.add_argument("--tls-client-ca", help="require a client certificate from this CA")
     args = parser.parse_args()
-    double = start(args.key, args.prefixed, args.port)
+    tls = (args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
+    double = start(args.key, args.prefixed, args.port, tls)
     print("ready %d" % double.port, flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -4,6 +4,7 @@ owners and permissions, answering `[success, body, error code, resource id]` as 
 
 Run as a script:
   /usr/bin/python3 tests/doubles/opennebula_xmlrpc.py --port 0 --documents DOCS.json --users USERS.json
+      [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]   (HTTPS instead of HTTP)
 prints "ready <port>" once it listens on 127.0.0.1, stops on SIGTERM or when its standard input
 closes (--exit-on-stdin-eof), so a test that dies cannot leave it behind.
 
@@ -154,11 +155,25 @@ class _Server(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
     allow_reuse_address = True
 
 
+def _serve_tls(server, cert_file, key_file, client_ca_file=None):
+    """Makes `server` speak HTTPS with this certificate; with client_ca_file, it also asks for a
+    client certificate signed by that CA."""
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    if client_ca_file:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+
+
 class OpenNebulaDouble:
-    def __init__(self, documents=(), users=None, port=0):
+    def __init__(self, documents=(), users=None, port=0, tls=None):
         self.store = Store(documents, users or {})
         self.server = _Server(("127.0.0.1", port), requestHandler=_Handler, logRequests=False,
                               allow_none=True)
+        if tls:  # (cert_file, key_file[, client_ca_file])
+            _serve_tls(self.server, *tls)
         self.server.store = self.store
         store = self.store
         self.server.register_function(store.document_info, METHOD)
@@ -169,7 +184,7 @@ class OpenNebulaDouble:
         self.server.register_function(self.set_raw_response, "test.set_raw_response")
         self.server.register_function(self.requests, "test.requests")
         self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d/RPC2" % self.port
+        self.url = "%s://127.0.0.1:%d/RPC2" % ("https" if tls else "http", self.port)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def set_document(self, doc):
@@ -209,8 +224,8 @@ class OpenNebulaDouble:
         self.server.server_close()
 
 
-def start(documents=(), users=None, port=0):
-    double = OpenNebulaDouble(documents, users, port)
+def start(documents=(), users=None, port=0, tls=None):
+    double = OpenNebulaDouble(documents, users, port, tls)
     double.thread.start()
     return double
 
@@ -221,10 +236,14 @@ def main():
     parser.add_argument("--documents", help="JSON file: a list of documents")
     parser.add_argument("--users", help="JSON file: user name -> account")
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's key (PEM)")
+    parser.add_argument("--tls-client-ca", help="require a client certificate from this CA")
     args = parser.parse_args()
     documents = json.load(open(args.documents)) if args.documents else []
     users = json.load(open(args.users)) if args.users else {}
-    double = start(documents, users, args.port)
+    tls = (args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
+    double = start(documents, users, args.port, tls)
     print("ready %d" % double.port, flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -82,7 +82,8 @@ def _amqp_ready(port, timeout_s=2.0):
 class RabbitMQ:
     """One private RabbitMQ node. `start()` waits until it accepts AMQP; `stop()` ends it."""
 
-    def __init__(self, base_dir=None, port=None, tls=False, results_policy=True):
+    def __init__(self, base_dir=None, port=None, tls=False, results_policy=True,
+                 tls_client_certificates=False):
         self._own_dir = base_dir is None
         self.results_policy = results_policy
         self.dir = os.path.abspath(base_dir or tempfile.mkdtemp(prefix="ecf-rabbitmq-"))
@@ -90,6 +91,9 @@ class RabbitMQ:
         # With tls, a second listener speaks AMQP over TLS with a certificate for 127.0.0.1 and
         # localhost, signed by a CA of this node only (ca_file).
         self.tls_port = _free_port() if tls else None
+        # With tls_client_certificates, the TLS listener also requires a client certificate
+        # signed by that CA (client_cert_file, client_key_file).
+        self.tls_client_certificates = tls and tls_client_certificates
         self.dist_port = _free_dist_port()
         self.nodename = "ecf-test-%d-%s@localhost" % (os.getpid(), secrets.token_hex(3))
         self.pid = None
@@ -108,6 +112,14 @@ class RabbitMQ:
     @property
     def ca_file(self):
         return os.path.join(self.dir, "tls", "ca.pem") if self.tls_port else None
+
+    @property
+    def client_cert_file(self):
+        return os.path.join(self.dir, "tls", "client.pem") if self.tls_port else None
+
+    @property
+    def client_key_file(self):
+        return os.path.join(self.dir, "tls", "client.key") if self.tls_port else None
 
     @property
     def original_url(self):
@@ -157,8 +169,12 @@ class RabbitMQ:
                 f.write("ssl_options.cacertfile = %s/ca.pem\n" % tls)
                 f.write("ssl_options.certfile = %s/server.pem\n" % tls)
                 f.write("ssl_options.keyfile = %s/server.key\n" % tls)
-                f.write("ssl_options.verify = verify_none\n")
-                f.write("ssl_options.fail_if_no_peer_cert = false\n")
+                if self.tls_client_certificates:
+                    f.write("ssl_options.verify = verify_peer\n")
+                    f.write("ssl_options.fail_if_no_peer_cert = true\n")
+                else:
+                    f.write("ssl_options.verify = verify_none\n")
+                    f.write("ssl_options.fail_if_no_peer_cert = false\n")
             # Containers often have little free disk: never block publishers for it in tests.
             f.write("disk_free_limit.absolute = 1\n")
             f.write("log.console = false\n")
@@ -188,6 +204,10 @@ class RabbitMQ:
         openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                 "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
         os.chmod(os.path.join(tls, "server.key"), 0o644)
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=ecf-test-client", "-keyout",
+                "client.key", "-out", "client.csr")
+        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "2", "-out", "client.pem")
 
     def _write_state(self):
         with open(os.path.join(self.dir, "state.json"), "w") as f:

@@ -186,10 +186,11 @@ INTERNAL_ERROR_RESPONSE = (
 class OpenNebula:
     """The OpenNebula double with users alice and bob (in different groups) and helpers."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         users = {"alice": {"password": USERS["alice"], "uid": 5, "gid": 1, "group": "users"},
                  "bob": {"password": USERS["bob"], "uid": 6, "gid": 2, "group": "others"}}
-        self.double = opennebula_xmlrpc.start(documents=[], users=users)
+        # tls: (certificate file, key file) to serve HTTPS.
+        self.double = opennebula_xmlrpc.start(documents=[], users=users, tls=tls)
         self.url = self.double.url
         self._next_id = 100
         self._lock = threading.Lock()
