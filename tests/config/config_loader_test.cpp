@@ -137,12 +137,6 @@ TEST(ConfigLoader, NamingOnlyOneBackendLeavesStandalone) {
     EXPECT_EQ(loaded.config.cognit_frontend_or_default(), "http://localhost:1338");
 }
 
-}  // namespace
-}  // namespace ecf::config
-
-namespace ecf::config {
-namespace {
-
 TEST(ConfigLoader, StandaloneQuotaAndFlavourKeys) {
     auto defaults = load_config_text("", no_environment).config;
     EXPECT_EQ(defaults.max_documents_per_user, 1000u);
@@ -160,6 +154,8 @@ TEST(ConfigLoader, StandaloneQuotaAndFlavourKeys) {
     EXPECT_THROW(load_config_text("flavours: [[a]]\n", no_environment), ConfigError);
     EXPECT_THROW(load_config_text("port: [1]\n", no_environment), ConfigError);
     EXPECT_THROW(load_config_text("max_documents_per_user: 0\n", no_environment), ConfigError);
+}
+
 TEST(ConfigLoader, TlsFileKeys) {
     const auto defaults = load_config_text("", no_environment).config;
     EXPECT_EQ(defaults.backend_ca_file, "");  // the system's store
