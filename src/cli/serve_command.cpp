@@ -171,6 +171,13 @@ int serve(const std::string& config_path, bool path_given) {
                      http::connection_limit(config.max_connections, descriptors), descriptors);
     }
 
+    // First, so that it is destroyed last: everything below may hold I/O objects of it (idle
+    // HTTP client connections held by the metrics' readings through the token authorizer, say),
+    // and an I/O object must not outlive its io_context.
+    const unsigned threads =
+        config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+    asio::io_context io(static_cast<int>(threads));
+
     broker::BrokerSettings broker_settings;
     try {
         broker_settings.address = broker::BrokerAddress::parse(config.broker);
@@ -191,9 +198,6 @@ int serve(const std::string& config_path, bool path_given) {
     broker_settings.connection.tls_cert_file = config.broker_cert_file;
     broker_settings.connection.tls_key_file = config.broker_key_file;
 
-    const unsigned threads =
-        config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
-    asio::io_context io(static_cast<int>(threads));
 
     Backends backends;
     try {
