@@ -101,3 +101,21 @@ def test_a_flavour_that_is_no_good_label_is_counted_as_other(make_stack, runtime
     assert "Odd flavour" not in text
     assert value(scrape(stack), "ecf_executions_finished_total", flavour="other",
                  outcome="ok") >= 1
+
+
+def test_every_metric_of_the_dashboard_is_served(stack, runtimes):
+    import json
+    import os
+    from conftest import SOURCE_DIR
+    flavour = fresh_flavour()
+    runtimes(flavour)
+    function_id = stack.add_function("alice")
+    requirement_id = stack.add_requirement("alice", flavour)
+    assert execute(stack, function_id, requirement_id, stack.token("alice")).status_code == 200
+    served = {name for name, _ in scrape(stack)}
+    with open(os.path.join(SOURCE_DIR, "deploy", "monitoring", "grafana-dashboard.json")) as f:
+        dashboard = json.load(f)
+    wanted = {name for panel in dashboard["panels"] for target in panel["targets"]
+              for name in re.findall(r"\b(ecf_[a-z_]+)", target["expr"])}
+    assert wanted, "the dashboard names no metric"
+    assert wanted <= served, sorted(wanted - served)
