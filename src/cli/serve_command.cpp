@@ -198,7 +198,6 @@ int serve(const std::string& config_path, bool path_given) {
     broker_settings.connection.tls_cert_file = config.broker_cert_file;
     broker_settings.connection.tls_key_file = config.broker_key_file;
 
-
     Backends backends;
     try {
         backends = config.standalone() ? make_standalone_backends(config, io, logger)
@@ -218,9 +217,10 @@ int serve(const std::string& config_path, bool path_given) {
                      broker_settings.address.redacted());
     }
 
-    execution::ExecutionService executions(*backends.tokens, *backends.documents, broker,
-                                           {config.execution_timeout, config.queue_allowance},
-                                           execution::make_uuid4, metrics);
+    execution::ExecutionService executions(
+        *backends.tokens, *backends.documents, broker,
+        {config.execution_timeout, config.queue_allowance, config.max_waiting_executions_per_user},
+        execution::make_uuid4, metrics);
     http::Router router;
     http::add_api_routes(router, executions, *backends.tokens);
     if (backends.standalone) backends.standalone->add_routes(router);

@@ -59,6 +59,8 @@ struct Config {
     std::size_t max_connections_per_address = 256;
     // Executions waiting for a result at once; beyond it new ones get 503.
     std::size_t max_waiting_executions = 10'000;
+    // Executions one user may have waiting at once (0: no limit); beyond it new ones get 429.
+    std::size_t max_waiting_executions_per_user = 1'000;
     // Standalone mode's data folder (SQLite documents, users, root key pair).
     std::string data_dir = "/var/lib/cognit-ecf";
     // Standalone documents (requirements and functions) one user may own; beyond it, 403.

@@ -260,6 +260,13 @@ const std::vector<KeySetter>& key_setters() {
                      parse_unsigned("max_waiting_executions", *v, 1, 10'000'000);
              }
          }},
+        {"max_waiting_executions_per_user",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.max_waiting_executions_per_user =
+                     parse_unsigned("max_waiting_executions_per_user", *v, 0, 10'000'000);
+             }
+         }},
         {"data_dir",
          [](Config& c, const V& v) {
              if (v) c.data_dir = parse_text("data_dir", *v);

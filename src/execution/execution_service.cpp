@@ -133,6 +133,7 @@ ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
       execution_timeout_(limits.execution_timeout),
       queue_allowance_(limits.queue_allowance),
       request_ids_(std::move(request_ids)),
+      per_user_waiting_(limits.max_waiting_per_user),
       observer_(std::move(observer)) {}
 
 // GCC 12 warns of a mismatched operator delete on these coroutines' frames, which asio allocates
@@ -188,8 +189,9 @@ asio::awaitable<T> ExecutionService::before_deadline(asio::awaitable<T> work,
 
 asio::awaitable<ExecutionService::Documents> ExecutionService::authorize_and_fetch(
     const ExecutionCall& call, std::string& caller) {
-    const Credentials credentials =
-        co_await authorizer_.authorize_request(call.token, request_facts(call));
+    // Named, not a temporary of the co_await expression: GCC 12 ends such temporaries early.
+    const auth::RequestFacts facts = request_facts(call);
+    const Credentials credentials = co_await authorizer_.authorize_request(call.token, facts);
     caller = credentials.user;
     co_return co_await fetch_both(credentials, call);
 }
@@ -233,6 +235,8 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
             // nobody will wait for.
             throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
         }
+        // Counted until this execution is answered, however that ends.
+        const auto lease = per_user_waiting_.acquire(caller);
         flavour = request.flavour;
         handed_over = Clock::now();
         if (observer_) observer_->queued(flavour);

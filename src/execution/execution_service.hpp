@@ -14,6 +14,7 @@
 #include "auth/token_authorizer.hpp"
 #include "broker/execution_broker.hpp"
 #include "documents/document_source.hpp"
+#include "execution/per_user_waiting.hpp"
 #include "observability/execution_observer.hpp"
 
 namespace ecf::execution {
@@ -38,6 +39,9 @@ struct ExecutionLimits {
     std::chrono::milliseconds execution_timeout{120'000};
     // Added to a requirement's MAX_FUNCTION_EXECUTION_TIME for the time spent in the queue.
     std::chrono::milliseconds queue_allowance{10'000};
+    // Executions one user may have waiting for a result at once (0: no limit); beyond it 429.
+    // Fixed at construction (set_limits does not change it).
+    std::size_t max_waiting_per_user = 0;
 };
 
 // Makes a fresh uuid4 for each execution; passed in so tests can predict it.
@@ -63,6 +67,7 @@ class ExecutionService {
     // New limits for the executions that start from now on (a configuration reload); those in
     // flight keep theirs. Safe to call from any thread.
     void set_limits(ExecutionLimits limits);
+    // Only the timeouts: max_waiting_per_user is the constructor's.
     ExecutionLimits limits() const;
 
   private:
@@ -88,6 +93,7 @@ class ExecutionService {
     std::atomic<std::chrono::milliseconds> execution_timeout_;
     std::atomic<std::chrono::milliseconds> queue_allowance_;
     RequestIdSource request_ids_;
+    PerUserWaiting per_user_waiting_;
     std::shared_ptr<const observability::ExecutionObserver> observer_;
 };
 

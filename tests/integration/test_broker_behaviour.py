@@ -220,3 +220,41 @@ def test_the_ecf_reconnects_after_the_broker_restarts(private_node, opennebula, 
         for double in doubles:
             double.stop()
         stack.ecf.stop()
+
+
+def test_a_user_at_the_waiting_limit_gets_429_and_others_still_run(make_stack, runtimes):
+    import concurrent.futures
+    stack = make_stack(env={"ECF_MAX_WAITING_EXECUTIONS_PER_USER": "2",
+                            "ECF_EXECUTION_TIMEOUT": "5"})
+    flavour = fresh_flavour()
+    runtimes(flavour, mode="silent")  # holds every execution until its deadline
+    alice_function = stack.add_function("alice")
+    alice_requirement = stack.add_requirement("alice", flavour)
+    bob_function = stack.add_function("bob")
+    bob_requirement = stack.add_requirement("bob", flavour)
+
+    def run(function_id, requirement_id, user):
+        return requests.post("%s/v1/functions/%s/execute" % (stack.url, function_id),
+                             params={"app_req_id": requirement_id, "mode": "sync"}, json=[],
+                             headers={"token": stack.token(user)}, timeout=30)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        held = [pool.submit(run, alice_function, alice_requirement, "alice") for _ in range(2)]
+        # Bounded wait until both of alice's executions are held by the runtime.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "ecf_executions_waiting" not in \
+                requests.get(stack.url + "/metrics", timeout=10).text:
+            time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                line.startswith("ecf_broker_waiting_executions ") and float(line.split()[1]) >= 2
+                for line in requests.get(stack.url + "/metrics", timeout=10).text.splitlines()):
+            time.sleep(0.05)
+        third = run(alice_function, alice_requirement, "alice")
+        bobs = pool.submit(run, bob_function, bob_requirement, "bob")
+        assert third.status_code == 429, third.text
+        assert "Retry-After" in third.headers
+        assert third.json()["detail"]
+        # Bob is not limited by alice: his execution waits (and times out like alice's).
+        assert bobs.result().status_code == 504
+        assert [f.result().status_code for f in held] == [504, 504]

@@ -90,3 +90,13 @@ def test_a_token_that_builds_huge_strings_is_refused(stack, tmp_path):
                                       "Token could not be fully evaluated: Timeout")
     # Unrelated requests are answered as usual.
     assert requests.get(stack.url + "/openapi.json", timeout=TIMEOUT).status_code == 200
+
+
+def test_device_metrics_states_its_operation(stack):
+    url = stack.url + "/v1/device_metrics"
+    executions_only = attenuate(stack.token("alice"), 'check if operation("execute");')
+    metrics_only = attenuate(stack.token("alice"), 'check if operation("device_metrics");')
+    assert requests.post(url, json={}, headers={"token": executions_only},
+                         timeout=TIMEOUT).status_code == 401
+    assert requests.post(url, json={}, headers={"token": metrics_only},
+                         timeout=TIMEOUT).status_code == 200
