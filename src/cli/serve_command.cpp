@@ -23,6 +23,7 @@
 #include "broker/broker_address.hpp"
 #include "cli/commands.hpp"
 #include "cli/config_reloader.hpp"
+#include "cli/memory_trimmer.hpp"
 #include "cli/metrics_readings.hpp"
 #include "config/config_loader.hpp"
 #include "core/error.hpp"
@@ -39,6 +40,7 @@
 #include "http_client/tls_files.hpp"
 #include "observability/access_log.hpp"
 #include "observability/logging.hpp"
+#include "observability/request_counter.hpp"
 #include "observability/service_manager.hpp"
 #include "observability/service_metrics.hpp"
 #include "standalone/standalone_services.hpp"
@@ -233,8 +235,10 @@ int serve(const std::string& config_path, bool path_given) {
     add_token_cache_readings(*metrics, backends.tokens);
     http::add_metrics_route(router, metrics);
 
-    http::Server server(io, server_options(config, descriptors), router,
-                        {std::make_shared<observability::AccessLog>(logger), metrics}, logger);
+    auto requests_answered = std::make_shared<observability::RequestCounter>();
+    http::Server server(
+        io, server_options(config, descriptors), router,
+        {std::make_shared<observability::AccessLog>(logger), metrics, requests_answered}, logger);
     add_broker_readings(*metrics, broker);
     add_server_readings(*metrics, server);
     if (backends.document_cache) add_document_cache_readings(*metrics, backends.document_cache);
@@ -246,6 +250,12 @@ int serve(const std::string& config_path, bool path_given) {
         broker.stop();
         return kCannotStart;
     }
+
+    // After a burst, memory goes back to the system (checked every 5 s).
+    MemoryTrimmer memory_trimmer(
+        io, std::chrono::seconds(5), [requests_answered] { return requests_answered->count(); },
+        logger);
+    memory_trimmer.start();
 
     // First signal: drain and stop. A second one: stop at once.
     const observability::ServiceManager service_manager;
@@ -259,6 +269,7 @@ int serve(const std::string& config_path, bool path_given) {
         draining->store(true);
         readiness.cancel();
         reload_signal.cancel();
+        memory_trimmer.stop();
         server.shutdown([&io] { io.stop(); });
         signals.async_wait([&io](const boost::system::error_code& again, int) {
             if (!again) io.stop();
