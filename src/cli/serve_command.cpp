@@ -165,7 +165,10 @@ int serve(const std::string& config_path, bool path_given) {
         return kBadConfiguration;
     }
     const config::Config& config = loaded.config;
-    auto logger = observability::make_service_logger(config.log_level);
+    const auto log_format = config.log_format == "json" ? observability::LogFormat::Json
+                                                        : observability::LogFormat::Text;
+    auto logger = observability::make_service_logger(config.log_level, log_format);
+    auto access_logger = observability::make_access_logger(*logger, log_format);
     for (const auto& warning : loaded.warnings) logger->warn("{}", warning);
     const std::size_t descriptors = http::raise_descriptor_limit();
     if (http::connection_limit(config.max_connections, descriptors) < config.max_connections) {
@@ -236,9 +239,10 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_metrics_route(router, metrics);
 
     auto requests_answered = std::make_shared<observability::RequestCounter>();
-    http::Server server(
-        io, server_options(config, descriptors), router,
-        {std::make_shared<observability::AccessLog>(logger), metrics, requests_answered}, logger);
+    http::Server server(io, server_options(config, descriptors), router,
+                        {std::make_shared<observability::AccessLog>(access_logger, log_format),
+                         metrics, requests_answered},
+                        logger);
     add_broker_readings(*metrics, broker);
     add_server_readings(*metrics, server);
     if (backends.document_cache) add_document_cache_readings(*metrics, backends.document_cache);
@@ -287,8 +291,9 @@ int serve(const std::string& config_path, bool path_given) {
     ConfigReloader reloader(
         config_path, path_given, loaded,
         {{"log_level",
-          [&logger](const config::Config& next) {
+          [&logger, &access_logger](const config::Config& next) {
               observability::set_log_level(*logger, next.log_level);
+              observability::set_log_level(*access_logger, next.log_level);
           }},
          {"execution_timeout",
           [&executions](const config::Config& next) {

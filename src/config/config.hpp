@@ -27,6 +27,8 @@ struct Config {
     std::string log_level = "info";
 
     // --- This service's own keys ---
+    // "text" (the default) or "json": one JSON object per line, for log pipelines.
+    std::string log_format = "text";
     // Root public key of the token issuer, hex (64 digits, or "ed25519/<hex>") or "@/path/file".
     // When set, the COGNIT frontend is not asked for it.
     std::optional<std::string> public_key;

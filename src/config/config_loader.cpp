@@ -170,6 +170,13 @@ const std::vector<KeySetter>& key_setters() {
          [](Config& c, const V& v) {
              if (v) c.workers = static_cast<unsigned>(parse_unsigned("workers", *v, 0, 1024));
          }},
+        {"log_format",
+         [](Config& c, const V& v) {
+             if (!v) return;
+             const std::string value = trimmed(*v);
+             if (value != "text" && value != "json") refuse("log_format", "must be text or json");
+             c.log_format = value;
+         }},
         {"log_level",
          [](Config& c, const V& v) {
              if (v) c.log_level = parse_log_level("log_level", *v);

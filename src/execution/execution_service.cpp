@@ -188,16 +188,16 @@ asio::awaitable<T> ExecutionService::before_deadline(asio::awaitable<T> work,
 }
 
 asio::awaitable<ExecutionService::Documents> ExecutionService::authorize_and_fetch(
-    const ExecutionCall& call, std::string& caller) {
+    const ExecutionCall& call, ExecutionTrace& trace) {
     // Named, not a temporary of the co_await expression: GCC 12 ends such temporaries early.
     const auth::RequestFacts facts = request_facts(call);
     const Credentials credentials = co_await authorizer_.authorize_request(call.token, facts);
-    caller = credentials.user;
+    trace.user = credentials.user;
     co_return co_await fetch_both(credentials, call);
 }
 
 asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall& call,
-                                                            std::string& caller) {
+                                                            ExecutionTrace& trace) {
     // One deadline, from the request's arrival: the token, both document reads, the queue and
     // the runtime all spend from it, so a slow OpenNebula cannot hold a device longer than a
     // slow runtime could.
@@ -207,7 +207,6 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     Clock::time_point handed_over;
     // Every execution is told to the observer once, however it ends.
     const auto finish = [&](observability::ExecutionEnding ending) {
-        if (!observer_) return;
         const auto now = Clock::now();
         record.flavour = flavour;
         record.ending = ending;
@@ -216,12 +215,13 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
             record.queue_duration =
                 std::chrono::duration_cast<std::chrono::microseconds>(now - handed_over);
         }
-        observer_->finished(record);
+        trace.queue_duration = record.queue_duration;
+        if (observer_) observer_->finished(record);
     };
     try {
         const ExecutionLimits limits = this->limits();
         auto [function, requirement] = co_await before_deadline(
-            authorize_and_fetch(call, caller), received + limits.execution_timeout);
+            authorize_and_fetch(call, trace), received + limits.execution_timeout);
         require_type(function, DocumentType::Function);
         require_type(requirement, DocumentType::AppRequirement);
 
@@ -236,8 +236,10 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
             throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
         }
         // Counted until this execution is answered, however that ends.
-        const auto lease = per_user_waiting_.acquire(caller);
+        const auto lease = per_user_waiting_.acquire(trace.user);
         flavour = request.flavour;
+        trace.flavour = request.flavour;
+        trace.execution_id = request.request_id;
         handed_over = Clock::now();
         if (observer_) observer_->queued(flavour);
         record.queued = true;

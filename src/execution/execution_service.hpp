@@ -28,6 +28,15 @@ struct ExecutionCall {
     boost::json::array params;  // strings, opaque
 };
 
+// What is known of one execution as it goes, for the access log: filled in step by step, so that
+// a failure is still attributed to its user, flavour and execution id.
+struct ExecutionTrace {
+    std::string user;          // the token's user name
+    std::string flavour;       // the requirement's FLAVOUR
+    std::string execution_id;  // the request id of contract §4 (the SR's routing key)
+    std::chrono::microseconds queue_duration{0};  // hand-off to the broker to the answer
+};
+
 // What the device gets: an HTTP status and its JSON body.
 struct ExecutionOutcome {
     unsigned status = 200;
@@ -59,10 +68,11 @@ class ExecutionService {
                      RequestIdSource request_ids,
                      std::shared_ptr<const observability::ExecutionObserver> observer = nullptr);
 
-    // `caller` is set to the token's user name as soon as it is known, so that a failure after
-    // authorization is still attributed in the access log. Throws ecf::Error.
+    // `trace` is filled in as the execution goes (the token's user name as soon as it is known),
+    // so that a failure after authorization is still attributed in the access log. Throws
+    // ecf::Error.
     boost::asio::awaitable<ExecutionOutcome> execute(const ExecutionCall& call,
-                                                     std::string& caller);
+                                                     ExecutionTrace& trace);
 
     // New limits for the executions that start from now on (a configuration reload); those in
     // flight keep theirs. Safe to call from any thread.
@@ -79,7 +89,7 @@ class ExecutionService {
 
     // Authorizes the token, then reads the FUNCTION and the APP_REQUIREMENT.
     boost::asio::awaitable<Documents> authorize_and_fetch(const ExecutionCall& call,
-                                                          std::string& caller);
+                                                          ExecutionTrace& trace);
 
     // Reads the FUNCTION and the APP_REQUIREMENT at once; the first failure cancels the other.
     boost::asio::awaitable<Documents> fetch_both(const Credentials& credentials,

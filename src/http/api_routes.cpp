@@ -178,9 +178,28 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             call.app_req_id = *app_req_id;
             call.token = std::string(token_of(context.request));
 
-            auto outcome = co_await executions.execute(call, context.user);
-            co_return json_response(static_cast<beast_http::status>(outcome.status), outcome.body,
-                                    context.request);
+            // The access log gets what is known of the execution, however it ends.
+            execution::ExecutionTrace trace;
+            const auto note_for_the_log = [&] {
+                context.user = trace.user;
+                context.log_fields = {{"function", std::to_string(call.function_id)},
+                                      {"app_requirement", std::to_string(call.app_req_id)}};
+                if (!trace.flavour.empty()) {
+                    context.log_fields.emplace_back("flavour", trace.flavour);
+                    context.log_fields.emplace_back("execution_id", trace.execution_id);
+                    context.log_fields.emplace_back(
+                        "queue_ms", std::to_string(trace.queue_duration.count() / 1000));
+                }
+            };
+            try {
+                auto outcome = co_await executions.execute(call, trace);
+                note_for_the_log();
+                co_return json_response(static_cast<beast_http::status>(outcome.status),
+                                        outcome.body, context.request);
+            } catch (...) {
+                note_for_the_log();
+                throw;
+            }
         },
         operation(kExecuteOperation), large_payload_limits());
 

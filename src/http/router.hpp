@@ -25,6 +25,8 @@ struct RequestContext {
     std::string user;        // set by a handler once the caller is known: the access log prints it
     JsonLimits json_limits;  // the route's: a handler parses its body within them
     std::string peer;        // the client's remote address (empty when unknown)
+    // Added by a handler for the access log (name, value); never a secret.
+    std::vector<std::pair<std::string, std::string>> log_fields;
 };
 
 // A route handler. It returns a response, or throws ecf::Error (mapped to a status and a

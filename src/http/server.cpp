@@ -132,6 +132,38 @@ asio::awaitable<void> Server::drain(std::function<void()> drained) {
     drained();
 }
 
+namespace {
+
+// What went wrong, for the operator's log (the client may have been told less): the current
+// exception's message, escaped. Called inside a catch block.
+std::string cause_of() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return observability::printable_utf8(e.what());
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+}  // namespace
+
+void Server::log_server_failure(const std::string& request_id, const std::string& cause) {
+    // One warning line per failure, but at most one a second in an outage (with how many).
+    std::optional<std::size_t> due;
+    {
+        std::lock_guard lock(server_failures_mutex_);
+        due = server_failures_.count(std::chrono::steady_clock::now());
+    }
+    if (!due) return;
+    if (*due == 1) {
+        logger_->warn("request {} failed: {}", observability::printable_utf8(request_id), cause);
+    } else {
+        logger_->warn("request {} failed: {} ({} server failures since the last such line)",
+                      observability::printable_utf8(request_id), cause, *due);
+    }
+}
+
 void Server::log_accept_failure(const boost::system::error_code& ec) {
     if (auto failures = accept_failures_.count(std::chrono::steady_clock::now())) {
         logger_->warn("accept failed {} times in the last second: {}", *failures, ec.message());
@@ -325,10 +357,14 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
     const auto started = std::chrono::steady_clock::now();
     const auto client_id = request["X-Request-Id"];
     RequestContext context{
-        request, is_sane_request_id(client_id) ? std::string(client_id) : make_request_id(),
-        {},      {},
-        {},      json_limits,
-        peer};
+        .request = request,
+        .request_id = is_sane_request_id(client_id) ? std::string(client_id) : make_request_id(),
+        .path_params = {},
+        .query = {},
+        .user = {},
+        .json_limits = json_limits,
+        .peer = peer,
+        .log_fields = {}};
     Response response;
     try {
         auto target = boost::urls::parse_origin_form(request.target());
@@ -342,6 +378,7 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
         response = co_await (*match->handler)(context);
     } catch (...) {
         response = error_response(std::current_exception(), request);
+        if (response.result_int() >= 500) log_server_failure(context.request_id, cause_of());
     }
     response.set("X-Request-Id", context.request_id);
     observe({.method = request.method_string(),
@@ -351,7 +388,8 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
                  std::chrono::steady_clock::now() - started),
              .request_id = context.request_id,
              .user = context.user,
-             .peer = peer});
+             .peer = peer,
+             .fields = &context.log_fields});
     co_return response;
 }
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,7 @@ class Server {
                                          AddressConnections::Lease lease);
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, Error why);
     void log_accept_failure(const boost::system::error_code& ec);
+    void log_server_failure(const std::string& request_id, const std::string& cause);
     boost::asio::awaitable<Response> handle(const Request& request, const std::string& peer,
                                             const JsonLimits& json_limits);
     boost::asio::awaitable<void> drain(std::function<void()> drained);
@@ -92,6 +94,9 @@ class Server {
     // Accept failures (out of descriptors) come in bursts: one log line a second says how many.
     // Used on the acceptor's strand only.
     observability::BurstCounter accept_failures_{std::chrono::seconds(1)};
+    // Requests that failed with a 5xx: a warning each, at most one line a second in an outage.
+    std::mutex server_failures_mutex_;
+    observability::BurstCounter server_failures_{std::chrono::seconds(1)};
     std::atomic<bool> stopping_{false};
 };
 

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ecf::observability {
 
@@ -15,6 +18,9 @@ struct AccessRecord {
     std::string_view request_id;
     std::string_view user;  // empty when the caller is not known
     std::string_view peer;  // remote address
+    // What the handler adds for the log (an execution's function, flavour, execution id, queue
+    // time): name and value; never a secret. Null when none.
+    const std::vector<std::pair<std::string, std::string>>* fields = nullptr;
 };
 
 }  // namespace ecf::observability

@@ -97,10 +97,10 @@ class ExecutionServiceTest : public ::testing::Test {
             return std::string("11111111-2222-4333-8444-555555555555");
         });
         asio::io_context io;
-        std::string caller;
-        auto future = asio::co_spawn(io, service.execute(call, caller), asio::use_future);
+        ExecutionTrace trace;
+        auto future = asio::co_spawn(io, service.execute(call, trace), asio::use_future);
         io.run();
-        if (caller_out) *caller_out = caller;
+        if (caller_out) *caller_out = trace.user;
         return future.get();
     }
 
