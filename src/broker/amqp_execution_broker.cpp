@@ -143,7 +143,7 @@ class AmqpExecutionBroker::State {
                 throw ecf::Error(ErrorKind::Unavailable,
                                  "the message broker refuses publications (resource alarm)");
             }
-            if (submissions_.size() >= settings_.max_waiting_executions) {
+            if (submissions_.size() >= max_waiting_.load(std::memory_order_relaxed)) {
                 throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
             }
             submissions_.push_back(Submission{std::move(request), std::move(mailbox)});
@@ -153,7 +153,7 @@ class AmqpExecutionBroker::State {
 
     bool try_reserve_waiting_slot() {
         const auto before = waiting_.fetch_add(1);
-        if (before >= settings_.max_waiting_executions) {
+        if (before >= max_waiting_.load(std::memory_order_relaxed)) {
             waiting_.fetch_sub(1);
             return false;
         }
@@ -167,6 +167,7 @@ class AmqpExecutionBroker::State {
     }
     bool per_request_bindings() const { return per_request_bindings_.load(); }
     std::size_t waiting() const { return waiting_.load(); }
+    void set_max_waiting(std::size_t limit) { max_waiting_.store(limit); }
     BrokerCounts counts() const {
         return {connections_.load(), published_.load(), refused_.load(), results_.load(),
                 dropped_results_.load()};
@@ -647,6 +648,8 @@ class AmqpExecutionBroker::State {
     bool stopping_ = false;
     std::deque<Submission> submissions_;
     std::atomic<std::size_t> waiting_{0};
+    // settings_.max_waiting_executions at start; a configuration reload may change it.
+    std::atomic<std::size_t> max_waiting_{settings_.max_waiting_executions};
     std::atomic<std::uint64_t> connections_{0};
     std::atomic<std::uint64_t> published_{0};
     std::atomic<std::uint64_t> refused_{0};
@@ -684,6 +687,10 @@ void AmqpExecutionBroker::stop() {
 bool AmqpExecutionBroker::connected() const {
     return state_->connected();
 }
+void AmqpExecutionBroker::set_max_waiting_executions(std::size_t limit) {
+    state_->set_max_waiting(limit);
+}
+
 BrokerCounts AmqpExecutionBroker::counts() const {
     return state_->counts();
 }

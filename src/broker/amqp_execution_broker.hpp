@@ -83,6 +83,9 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     boost::asio::awaitable<ExecutionResult> execute(ExecutionRequest request) override;
 
     bool connected() const;
+    // A new bound on the executions waiting at once (a configuration reload); those already
+    // waiting are not affected. The result queue's max-length keeps its start-up value.
+    void set_max_waiting_executions(std::size_t limit);
     // What the broker thread has counted since start, for /metrics.
     BrokerCounts counts() const;
     // True when the last probe found that unrouted results do not reach us (per-request

@@ -302,6 +302,28 @@ int serve(const std::string& config_path, bool path_given) {
          {"queue_allowance",
           [&executions](const config::Config& next) {
               executions.set_limits({executions.limits().execution_timeout, next.queue_allowance});
+          }},
+         {"max_waiting_executions",
+          [&broker](const config::Config& next) {
+              broker.set_max_waiting_executions(next.max_waiting_executions);
+          }},
+         {"max_waiting_executions_per_user",
+          [&executions](const config::Config& next) {
+              executions.set_max_waiting_per_user(next.max_waiting_executions_per_user);
+          }},
+         {"document_cache_ttl",
+          [&backends](const config::Config& next) {
+              if (backends.document_cache) {
+                  backends.document_cache->set_limits(next.document_cache_ttl,
+                                                      next.document_cache_entries);
+              }
+          }},
+         {"document_cache_entries",
+          [&backends](const config::Config& next) {
+              if (backends.document_cache) {
+                  backends.document_cache->set_limits(next.document_cache_ttl,
+                                                      next.document_cache_entries);
+              }
           }}},
         logger);
     std::function<void(const boost::system::error_code&, int)> on_reload =

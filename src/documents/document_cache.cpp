@@ -198,6 +198,15 @@ std::size_t DocumentCache::size() const {
     return state_->entries.size();
 }
 
+void DocumentCache::set_limits(std::chrono::milliseconds ttl, std::size_t max_entries) {
+    std::lock_guard lock(state_->mutex);
+    state_->ttl = ttl;
+    state_->max_entries = max_entries;
+    while (state_->entries.size() > max_entries && !state_->order.empty()) {
+        state_->erase(state_->entries.find(state_->order.front()));
+    }
+}
+
 std::uint64_t DocumentCache::hits() const {
     return state_->hits.load(std::memory_order_relaxed);
 }

@@ -27,6 +27,9 @@ class DocumentCache : public DocumentSource {
                                            std::int64_t id) override;
 
     std::size_t size() const;
+    // New lifetime and bound (a configuration reload): entries past the new bound go now, the
+    // oldest first; entries already kept keep their expiry.
+    void set_limits(std::chrono::milliseconds ttl, std::size_t max_entries);
     // Fetches answered from the cache, and fetches that went to the source (or joined a call
     // to it), since start.
     std::uint64_t hits() const;

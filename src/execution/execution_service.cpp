@@ -163,6 +163,10 @@ void ExecutionService::set_limits(ExecutionLimits limits) {
     queue_allowance_.store(limits.queue_allowance);
 }
 
+void ExecutionService::set_max_waiting_per_user(std::size_t limit) {
+    per_user_waiting_.set_limit(limit);
+}
+
 ExecutionLimits ExecutionService::limits() const {
     return {execution_timeout_.load(), queue_allowance_.load()};
 }

@@ -77,8 +77,9 @@ class ExecutionService {
     // New limits for the executions that start from now on (a configuration reload); those in
     // flight keep theirs. Safe to call from any thread.
     void set_limits(ExecutionLimits limits);
-    // Only the timeouts: max_waiting_per_user is the constructor's.
+    // Only the timeouts: max_waiting_per_user is changed by set_max_waiting_per_user.
     ExecutionLimits limits() const;
+    void set_max_waiting_per_user(std::size_t limit);
 
   private:
     using Documents = std::tuple<documents::Document, documents::Document>;

@@ -19,9 +19,9 @@ PerUserWaiting::PerUserWaiting(std::size_t limit) : state_(std::make_shared<Stat
 
 PerUserWaiting::Lease PerUserWaiting::acquire(const std::string& user) {
     Lease lease;
-    if (state_->limit == 0) return lease;
     {
         std::lock_guard lock(state_->mutex);
+        if (state_->limit == 0) return lease;
         auto& count = state_->counts[user];
         if (count >= state_->limit) {
             if (count == 0) state_->counts.erase(user);
@@ -43,6 +43,11 @@ PerUserWaiting::Lease::~Lease() {
     if (it != counted_->state->counts.end() && --it->second == 0) {
         counted_->state->counts.erase(it);
     }
+}
+
+void PerUserWaiting::set_limit(std::size_t limit) {
+    std::lock_guard lock(state_->mutex);
+    state_->limit = limit;
 }
 
 std::size_t PerUserWaiting::waiting(const std::string& user) const {

@@ -35,6 +35,8 @@ class PerUserWaiting {
     Lease acquire(const std::string& user);
 
     std::size_t waiting(const std::string& user) const;
+    // A new limit (a configuration reload); leases already held stay.
+    void set_limit(std::size_t limit);
 
   private:
     struct State {

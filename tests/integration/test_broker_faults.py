@@ -231,3 +231,25 @@ def test_results_published_while_the_ecf_reconnects_reach_their_waiters(
             double.stop()
         stack.ecf.stop()
         proxy.stop()
+
+
+def test_readyz_follows_the_broker_connection(rabbitmq, opennebula, cognit_frontend, issuer):
+    """Issue 10 item 3: /readyz is 503 (naming the broker) while the broker is unreachable and
+    200 again once it is back."""
+    proxy = TcpProxy(rabbitmq.port).start()
+    stack = _start_stack(rabbitmq, opennebula, cognit_frontend, issuer,
+                         broker="http://127.0.0.1:%d" % proxy.port)
+
+    def ready():
+        return requests.get(stack.url + "/readyz", timeout=10)
+
+    try:
+        wait_until(lambda: ready().status_code == 200, 20, "ready with the broker")
+        proxy.cut(refuse=True)
+        wait_until(lambda: ready().status_code == 503, 20, "not ready without the broker")
+        assert "broker" in ready().json()["detail"]
+        proxy.restore()
+        wait_until(lambda: ready().status_code == 200, 30, "ready again")
+    finally:
+        stack.ecf.stop()
+        proxy.stop()

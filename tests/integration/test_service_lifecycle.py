@@ -132,3 +132,16 @@ def test_a_changed_key_that_needs_a_restart_is_named(make_stack):
         f.write(original + "max_connections: 500\n")
     stack.ecf.process.send_signal(signal.SIGHUP)
     wait_for_log(stack.ecf, "take effect only after a restart: max_connections")
+
+
+def test_limits_and_cache_sizes_are_reloadable(make_stack):
+    stack = make_stack()
+    with open(stack.ecf.config_path) as f:
+        original = f.read()
+    with open(stack.ecf.config_path, "w") as f:
+        f.write(original + "max_waiting_executions: 50\nmax_waiting_executions_per_user: 5\n"
+                "document_cache_entries: 10\n")
+    stack.ecf.process.send_signal(signal.SIGHUP)
+    wait_for_log(stack.ecf, "configuration reloaded: document_cache_entries, "
+                            "max_waiting_executions, max_waiting_executions_per_user changed")
+    assert "only after a restart" not in stack.ecf.log()
