@@ -183,8 +183,10 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::verify_on_pool(
 }
 
 boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::string_view token) {
-    // Awaited here, not returned: the temporary facts must outlive the coroutine's start.
-    co_return co_await authorize_request(token, RequestFacts{});
+    // A named value awaited here: GCC 12 may end a temporary of a co_await expression before
+    // the awaited coroutine is done with it.
+    const RequestFacts no_facts{};
+    co_return co_await authorize_request(token, no_facts);
 }
 
 boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize_request(

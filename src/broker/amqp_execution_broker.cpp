@@ -306,9 +306,10 @@ class AmqpExecutionBroker::State {
 
     void use_results_routing(ResultsRouting routing) {
         probe_key_.clear();
-        first_attempt_finished();
         per_request_bindings_ = routing == ResultsRouting::PerRequestBindings;
         if (settings_.on_results_routing) settings_.on_results_routing(routing);
+        // Only now: start() returns once the routing is in force and told.
+        first_attempt_finished();
         if (logged_routing_ == routing) return;  // said once, until it changes
         logged_routing_ = routing;
         if (routing == ResultsRouting::AlternateExchange) {
