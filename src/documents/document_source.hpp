@@ -11,7 +11,7 @@ namespace ecf::documents {
 // Where documents come from: OpenNebula over XML-RPC, or the embedded store of standalone mode.
 // Both read with the caller's own credentials, so the source decides who may read what.
 class DocumentSource {
-public:
+  public:
     virtual ~DocumentSource() = default;
 
     // Reads document `id` as `credentials.user`. Throws ecf::Error: Unauthorized (bad
