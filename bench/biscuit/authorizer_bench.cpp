@@ -20,6 +20,7 @@ class FixedKey : public ecf::auth::RootKeySource {
     asio::awaitable<void> load() override { co_return; }
     biscuit::PublicKey current() const override { return key_; }
     asio::awaitable<bool> reload() override { co_return false; }
+    ecf::auth::RootKeyCounts counts() const override { return {1, 1}; }
 
   private:
     biscuit::PublicKey key_;

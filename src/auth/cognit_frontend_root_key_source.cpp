@@ -94,4 +94,8 @@ boost::asio::awaitable<bool> CognitFrontendRootKeySource::reload() {
     co_return changed;
 }
 
+RootKeyCounts CognitFrontendRootKeySource::counts() const {
+    return state_->key.counts();
+}
+
 }  // namespace ecf::auth

@@ -26,6 +26,7 @@ class CognitFrontendRootKeySource : public RootKeySource {
     boost::asio::awaitable<void> load() override;
     biscuit::PublicKey current() const override;
     boost::asio::awaitable<bool> reload() override;
+    RootKeyCounts counts() const override;
 
   private:
     struct State;

@@ -64,4 +64,8 @@ boost::asio::awaitable<bool> FixedRootKeySource::reload() {
     co_return changed;
 }
 
+RootKeyCounts FixedRootKeySource::counts() const {
+    return state_->key.counts();
+}
+
 }  // namespace ecf::auth

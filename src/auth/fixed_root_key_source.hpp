@@ -19,6 +19,7 @@ class FixedRootKeySource : public RootKeySource {
     boost::asio::awaitable<void> load() override;
     biscuit::PublicKey current() const override;
     boost::asio::awaitable<bool> reload() override;
+    RootKeyCounts counts() const override;
 
   private:
     struct State;

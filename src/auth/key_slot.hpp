@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "auth/root_key_source.hpp"
 #include "core/error.hpp"
 
 namespace ecf::auth {
@@ -23,12 +24,20 @@ class KeySlot {
         std::lock_guard lock(mutex_);
         const bool changed = !key_ || !(*key_ == key);
         key_ = std::make_shared<const biscuit::PublicKey>(std::move(key));
+        ++counts_.loads;
+        if (changed) ++counts_.changes;
         return changed;
+    }
+
+    RootKeyCounts counts() const {
+        std::lock_guard lock(mutex_);
+        return counts_;
     }
 
   private:
     mutable std::mutex mutex_;
     std::shared_ptr<const biscuit::PublicKey> key_;
+    RootKeyCounts counts_;
 };
 
 // Parses "<64 hex>" or "ed25519/<hex>" (and secp256r1/<hex>), surrounding whitespace ignored.

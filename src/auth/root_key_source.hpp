@@ -2,8 +2,16 @@
 
 #include <biscuit/crypto.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 
 namespace ecf::auth {
+
+// How often the root key was loaded (first load and every reload that fetched one) and how often
+// it changed (the first load counts as a change), since start.
+struct RootKeyCounts {
+    std::uint64_t loads = 0;
+    std::uint64_t changes = 0;
+};
 
 // Where the root public key of the token issuer comes from (contract §2).
 class RootKeySource {
@@ -21,6 +29,9 @@ class RootKeySource {
     // must not hammer the issuer). Returns true when the key changed. Never throws: a failed
     // reload keeps the current key.
     virtual boost::asio::awaitable<bool> reload() = 0;
+
+    // For /metrics.
+    virtual RootKeyCounts counts() const = 0;
 };
 
 }  // namespace ecf::auth

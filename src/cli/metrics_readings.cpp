@@ -49,6 +49,16 @@ void add_document_cache_readings(observability::ServiceMetrics& metrics,
                         [cache] { return static_cast<double>(cache->misses()); });
 }
 
+void add_root_key_readings(observability::ServiceMetrics& metrics,
+                           std::shared_ptr<auth::RootKeySource> keys) {
+    metrics.add_reading("ecf_root_key_loads_total",
+                        "Root key fetches that succeeded (the first and every reload)", true,
+                        [keys] { return static_cast<double>(keys->counts().loads); });
+    metrics.add_reading("ecf_root_key_changes_total",
+                        "Root key changes (the first load, then every rotation seen)", true,
+                        [keys] { return static_cast<double>(keys->counts().changes); });
+}
+
 void add_server_readings(observability::ServiceMetrics& metrics, const http::Server& server) {
     const auto* source = &server;
     metrics.add_reading("ecf_http_connections_open", "HTTP connections open now", false,

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "auth/biscuit_token_authorizer.hpp"
+#include "auth/root_key_source.hpp"
 #include "broker/amqp_execution_broker.hpp"
 #include "documents/document_cache.hpp"
 #include "http/server.hpp"
@@ -24,6 +25,10 @@ void add_broker_readings(observability::ServiceMetrics& metrics,
 // The document cache's hits and misses.
 void add_document_cache_readings(observability::ServiceMetrics& metrics,
                                  std::shared_ptr<documents::DocumentCache> cache);
+
+// The root key's loads and changes (rotations).
+void add_root_key_readings(observability::ServiceMetrics& metrics,
+                           std::shared_ptr<auth::RootKeySource> keys);
 
 // HTTP connections open now.
 void add_server_readings(observability::ServiceMetrics& metrics, const http::Server& server);

@@ -246,6 +246,7 @@ int serve(const std::string& config_path, bool path_given) {
     add_broker_readings(*metrics, broker);
     add_server_readings(*metrics, server);
     if (backends.document_cache) add_document_cache_readings(*metrics, backends.document_cache);
+    if (backends.keys) add_root_key_readings(*metrics, backends.keys);
     try {
         server.start();
     } catch (const std::exception& e) {

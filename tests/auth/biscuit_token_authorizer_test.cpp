@@ -35,6 +35,8 @@ class SettableKeySource : public RootKeySource {
         co_return changed;
     }
 
+    RootKeyCounts counts() const override { return {static_cast<std::uint64_t>(reloads), 0}; }
+
     void rotate_on_reload(biscuit::PublicKey next) { next_ = next; }
 
     int reloads = 0;

@@ -73,6 +73,8 @@ def test_every_outcome_is_counted_by_flavour(make_stack, runtimes):
     assert value(after, "ecf_broker_results_total") - value(before,
                                                             "ecf_broker_results_total") >= 2
     assert value(after, "ecf_http_connections_open") >= 1
+    assert value(after, "ecf_root_key_loads_total") >= 1
+    assert value(after, "ecf_root_key_changes_total") >= 1
     assert (value(after, "ecf_document_cache_misses_total") -
             value(before, "ecf_document_cache_misses_total")) >= 8
 
