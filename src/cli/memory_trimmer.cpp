@@ -27,6 +27,10 @@ MemoryTrimmer::MemoryTrimmer(boost::asio::io_context& io, std::chrono::milliseco
 
 void MemoryTrimmer::start() {
     last_activity_ = activity_();
+    schedule();
+}
+
+void MemoryTrimmer::schedule() {
     timer_.expires_after(interval_);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) tick();
@@ -50,10 +54,7 @@ void MemoryTrimmer::tick() {
         const auto after = resident_kib();
         logger_->info("memory trimmed after a burst: resident {} KiB -> {} KiB", before, after);
     }
-    timer_.expires_after(interval_);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) tick();
-    });
+    schedule();
 }
 
 }  // namespace ecf::cli

@@ -24,6 +24,7 @@ class MemoryTrimmer {
     void stop();
 
   private:
+    void schedule();
     void tick();
 
     boost::asio::steady_timer timer_;

@@ -289,6 +289,13 @@ int serve(const std::string& config_path, bool path_given) {
 
     // SIGHUP: read the configuration again and apply what can change while serving; the root
     // key is fetched (or its file read) again too.
+    // Both cache keys set the cache's lifetime and bound together.
+    const auto apply_document_cache = [&backends](const config::Config& next) {
+        if (backends.document_cache) {
+            backends.document_cache->set_limits(next.document_cache_ttl,
+                                                next.document_cache_entries);
+        }
+    };
     ConfigReloader reloader(
         config_path, path_given, loaded,
         {{"log_level",
@@ -312,20 +319,8 @@ int serve(const std::string& config_path, bool path_given) {
           [&executions](const config::Config& next) {
               executions.set_max_waiting_per_user(next.max_waiting_executions_per_user);
           }},
-         {"document_cache_ttl",
-          [&backends](const config::Config& next) {
-              if (backends.document_cache) {
-                  backends.document_cache->set_limits(next.document_cache_ttl,
-                                                      next.document_cache_entries);
-              }
-          }},
-         {"document_cache_entries",
-          [&backends](const config::Config& next) {
-              if (backends.document_cache) {
-                  backends.document_cache->set_limits(next.document_cache_ttl,
-                                                      next.document_cache_entries);
-              }
-          }}},
+         {"document_cache_ttl", apply_document_cache},
+         {"document_cache_entries", apply_document_cache}},
         logger);
     std::function<void(const boost::system::error_code&, int)> on_reload =
         [&](const boost::system::error_code& ec, int) {
