@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -17,6 +18,7 @@ namespace {
 namespace json = boost::json;
 
 struct Validation {
+    std::string dir;   // the sample set's folder
     std::string name;  // test name
     std::string filename;
     std::string authorizer_code;
@@ -31,17 +33,21 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-const json::value& samples() {
-    static const json::value root = json::parse(read_file(BISCUIT_SAMPLES_DIR "/samples.json"));
-    return root;
+const json::value& samples(const std::string& dir) {
+    static std::map<std::string, json::value> loaded;
+    auto it = loaded.find(dir);
+    if (it == loaded.end())
+        it = loaded.emplace(dir, json::parse(read_file(dir + "/samples.json"))).first;
+    return it->second;
 }
 
-std::vector<Validation> load_validations() {
+std::vector<Validation> load_validations(const std::string& dir) {
     std::vector<Validation> out;
-    for (const auto& tc : samples().at("testcases").as_array()) {
+    for (const auto& tc : samples(dir).at("testcases").as_array()) {
         std::string filename(tc.at("filename").as_string());
         for (const auto& [key, v] : tc.at("validations").as_object()) {
             Validation val;
+            val.dir = dir;
             val.filename = filename;
             val.name = filename.substr(0, filename.find('.'));
             std::string suffix(key);
@@ -122,10 +128,10 @@ class Conformance : public ::testing::TestWithParam<Validation> {};
 
 TEST_P(Conformance, MatchesTheReference) {
     const Validation& v = GetParam();
-    const std::string raw = read_file(std::string(BISCUIT_SAMPLES_DIR "/") + v.filename);
+    const std::string raw = read_file(v.dir + "/" + v.filename);
     ASSERT_FALSE(raw.empty()) << v.filename;
     const auto root =
-        biscuit::PublicKey::from_hex(std::string(samples().at("root_public_key").as_string()));
+        biscuit::PublicKey::from_hex(std::string(samples(v.dir).at("root_public_key").as_string()));
     const json::value expected = normalize_expected(v.result);
 
     json::value actual;
@@ -153,13 +159,21 @@ TEST_P(Conformance, MatchesTheReference) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, Conformance, ::testing::ValuesIn(load_validations()),
-                         [](const ::testing::TestParamInfo<Validation>& info) {
-                             return info.param.name;
-                         });
+std::string validation_name(const ::testing::TestParamInfo<Validation>& info) {
+    return info.param.name;
+}
+
+// The released samples (specification v3.2) and the Datalog 3.3 ones (branch `dev`).
+INSTANTIATE_TEST_SUITE_P(Samples, Conformance,
+                         ::testing::ValuesIn(load_validations(BISCUIT_SAMPLES_DIR)),
+                         validation_name);
+INSTANTIATE_TEST_SUITE_P(SamplesV33, Conformance,
+                         ::testing::ValuesIn(load_validations(BISCUIT_SAMPLES_V33_DIR)),
+                         validation_name);
 
 TEST(ConformanceSamples, AreAllThere) {
-    EXPECT_GE(load_validations().size(), 28u);
+    EXPECT_EQ(load_validations(BISCUIT_SAMPLES_DIR).size(), 32u);
+    EXPECT_EQ(load_validations(BISCUIT_SAMPLES_V33_DIR).size(), 43u);
 }
 
 }  // namespace

@@ -264,13 +264,13 @@ TEST(DatalogEngine, ExpressionMayNotBuildAValueLargerThanTheLimit) {
     EXPECT_EQ(outcome.error()->sub_kind(), "ValueTooLarge");
 
     // Sets too: a union larger than the limit (16 bytes an item).
-    std::string left = "[", right = "[";
+    std::string left = "{", right = "{";
     for (int i = 0; i < 200; ++i) {
         left += (i ? ", " : "") + std::to_string(i);
         right += (i ? ", " : "") + std::to_string(1000 + i);
     }
     const auto sets =
-        run(token({("check if " + left + "].union(" + right + "]).length() > 0;").c_str()}), code,
+        run(token({("check if " + left + "}.union(" + right + "}).length() > 0;").c_str()}), code,
             limits);
     ASSERT_FALSE(sets.ok());
     EXPECT_EQ(sets.error()->sub_kind(), "ValueTooLarge");

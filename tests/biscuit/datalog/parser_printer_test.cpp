@@ -73,8 +73,15 @@ TEST(DatalogParser, TermsOfEveryType) {
     EXPECT_EQ(bd::parse_term("hex:00ff"), bd::Term::bytes({0x00, 0xff}));
     EXPECT_EQ(bd::parse_term("true"), bd::Term::boolean(true));
     EXPECT_EQ(bd::parse_term("null"), bd::Term::null());
-    EXPECT_EQ(bd::parse_term("[2, 1, 2]"),
+    EXPECT_EQ(bd::parse_term("{2, 1, 2}"),
               bd::Term::set({bd::Term::integer(1), bd::Term::integer(2)}));
+    EXPECT_EQ(bd::parse_term("[2, 1, 2]"),
+              bd::Term::array({bd::Term::integer(2), bd::Term::integer(1), bd::Term::integer(2)}));
+    EXPECT_EQ(bd::parse_term("{,}"), bd::Term::set({}));
+    EXPECT_EQ(bd::parse_term("{}"), bd::Term::map({}));
+    EXPECT_EQ(bd::parse_term("{\"b\": 1, 2: [null]}"),
+              bd::Term::map({{std::string("b"), bd::Term::integer(1)},
+                             {std::int64_t{2}, bd::Term::array({bd::Term::null()})}}));
     EXPECT_EQ(bd::parse_term("$var_1"), bd::Term::variable("var_1"));
     EXPECT_EQ(bd::to_string(bd::parse_term("2030-01-01T00:00:00Z")), "2030-01-01T00:00:00Z");
     EXPECT_EQ(bd::to_string(bd::Term::string("a\"b")), "\"a\\\"b\"");
@@ -105,10 +112,30 @@ TEST(DatalogParser, ParametersAreSubstituted) {
 }
 
 TEST(DatalogParser, RejectsMalformedInput) {
-    for (const char* bad : {"a(", "a()", "a(1)", "a($x);", "a($x) <- b($y);", "check if;",
-                            "check if a(1) or;", "a(\"unterminated);", "a(hex:0);",
-                            "a(2020-13-01T00:00:00Z);", "allow if true;", "a(1) <- b(1), 1 +;",
-                            "a([[1]]);", "trusting bogus;", "a(1) <- b(1) trusting ed25519/00;"}) {
+    for (const char* bad : {"a(",
+                            "a()",
+                            "a(1)",
+                            "a($x);",
+                            "a($x) <- b($y);",
+                            "check if;",
+                            "check if a(1) or;",
+                            "a(\"unterminated);",
+                            "a(hex:0);",
+                            "a(2020-13-01T00:00:00Z);",
+                            "allow if true;",
+                            "a(1) <- b(1), 1 +;",
+                            "a({{1}});",
+                            "a({1, \"a\"});",
+                            "a({true: 1});",
+                            "a({[1]: 1});",
+                            "a({1: $x});",
+                            "a([$x]);",
+                            "a({1: 2, 3});",
+                            "a({1, 2: 3});",
+                            "a({,1});",
+                            "check if [1].any($x -> $x) && ;",
+                            "trusting bogus;",
+                            "a(1) <- b(1) trusting ed25519/00;"}) {
         SCOPED_TRACE(bad);
         try {
             bd::parse_block(bad);
@@ -140,11 +167,29 @@ TEST(DatalogPrinter, ScopesChecksAndPolicies) {
 }
 
 TEST(DatalogPrinter, ExpressionsKeepTheirParentheses) {
-    for (const char* e : {"1 + 2 * 3 - 4 / 2 == 5", "(true || false) && true", "!false && true",
-                          "!(1 < 2)", "1 | 2 ^ 3 == 0", "1 & 3 != 2", "\"a\".length() == 1",
-                          "[1, 2].intersection([2]).contains(2)", "$x.matches(\"a.*\")",
-                          "$a === \"x\"", "$a !== 1", "[1, 2].any($x -> $x > 1)",
-                          "$s.all($x -> $x.starts_with(\"a\"))", "1.type() == \"integer\""}) {
+    for (const char* e : {"1 + 2 * 3 - 4 / 2 == 5",
+                          "(true || false) && true",
+                          "!false && true",
+                          "!(1 < 2)",
+                          "1 | 2 ^ 3 == 0",
+                          "1 & 3 != 2",
+                          "\"a\".length() == 1",
+                          "{1, 2}.intersection({2}).contains(2)",
+                          "$x.matches(\"a.*\")",
+                          "$a === \"x\"",
+                          "$a !== 1",
+                          "[1, 2].any($x -> $x > 1)",
+                          "$s.all($x -> $x.starts_with(\"a\"))",
+                          "1.type() == \"integer\"",
+                          "true &&! false ||! true",
+                          "{,}.length() === 0",
+                          "{} != null",
+                          "{4: {\"b\": null}, \"a\": [1, {2, 3}]}.get(\"a\").get(1).contains(2)",
+                          "[1, 2].starts_with([1])",
+                          "{1: 2}.any($kv -> $kv.get(1) == 2)",
+                          "$x.get(\"k\").try_or(0) > 1",
+                          "(1 / 0).try_or(2).type() == \"integer\"",
+                          "$a && ($b || $c)"}) {
         EXPECT_EQ(bd::to_string(bd::parse_expression(e)), e);
     }
 }

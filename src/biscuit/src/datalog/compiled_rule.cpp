@@ -1,7 +1,9 @@
 #include "compiled_rule.hpp"
 
+#include <algorithm>
 #include <biscuit/error.hpp>
 #include <map>
+#include <set>
 #include <string>
 
 namespace biscuit::datalog::internal {
@@ -45,12 +47,19 @@ class RuleCompiler {
             } else {
                 const auto& closure = std::get<Closure>(op.value);
                 CompiledClosure cc;
+                // A parameter may not shadow a variable bound by the body or by an enclosing
+                // closure (as the reference, which compares with the bound variables); sibling
+                // closures may reuse a name.
                 for (const auto& p : closure.params) {
-                    // Closure parameters may not shadow a variable of the rule.
-                    if (ids_.count(p)) throw Error(ErrorKind::Execution, "ShadowedVariable");
+                    if (body_variables_.count(p) ||
+                        std::find(active_.begin(), active_.end(), p) != active_.end())
+                        throw Error(ErrorKind::Execution, "ShadowedVariable");
                     cc.params.push_back(variable(p));
                 }
+                const std::size_t active_mark = active_.size();
+                active_.insert(active_.end(), closure.params.begin(), closure.params.end());
                 cc.ops = ops(closure.ops);
+                active_.resize(active_mark);
                 c.tag = CompiledOp::Tag::Closure;
                 c.closure = static_cast<std::uint32_t>(out_.closures.size());
                 out_.closures.push_back(std::move(cc));
@@ -62,10 +71,17 @@ class RuleCompiler {
 
     std::uint32_t count() const { return static_cast<std::uint32_t>(ids_.size()); }
 
+    // Called once the body is compiled: its variables are the ones bound when expressions run.
+    void mark_body_variables() {
+        for (const auto& [name, id] : ids_) body_variables_.insert(name);
+    }
+
   private:
     ValueStore& store_;
     CompiledRule& out_;
     std::map<std::string, std::uint32_t, std::less<>> ids_;
+    std::set<std::string, std::less<>> body_variables_;
+    std::vector<std::string> active_;  // parameters of the closures being compiled
 };
 
 }  // namespace
@@ -75,6 +91,7 @@ CompiledRule compile_rule(const Rule& rule, ValueStore& store) {
     RuleCompiler compiler(store, out);
     out.body.reserve(rule.body.size());
     for (const auto& p : rule.body) out.body.push_back(compiler.predicate(p));
+    compiler.mark_body_variables();
     out.head = compiler.predicate(rule.head);
     for (const auto& e : rule.expressions) out.expressions.push_back({compiler.ops(e.ops)});
     out.variable_count = compiler.count();

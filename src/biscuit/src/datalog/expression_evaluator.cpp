@@ -168,11 +168,30 @@ Value ExpressionEvaluator::run_closure(const CompiledRule& rule, std::uint32_t c
         if (p >= bindings.values.size()) execution("InvalidStack");
         bindings.values[p] = *argument;
         bindings.bound[p] = 1;
-        Value v = evaluate(rule, c.ops, bindings);
-        bindings.bound[p] = 0;
-        return v;
+        // Unbound again on every exit, errors too: `try_or` may carry on after one.
+        struct Unbind {
+            std::uint8_t& b;
+            ~Unbind() { b = 0; }
+        } unbind{bindings.bound[p]};
+        return evaluate(rule, c.ops, bindings);
     }
     return evaluate(rule, c.ops, bindings);
+}
+
+// `receiver.try_or(fallback)`: the receiver is a closure without parameters; when running it
+// fails with an execution error (a type error, an overflow, ...) the value is the fallback.
+// Run limits are not caught: a token cannot buy more time by failing.
+Value ExpressionEvaluator::try_or(const CompiledRule& rule, Value left, Value right,
+                                  Bindings& bindings) {
+    if (left.kind != kClosureMarker || right.kind == kClosureMarker) execution("InvalidType");
+    const std::size_t stack_mark = stack_.size();
+    try {
+        return run_closure(rule, static_cast<std::uint32_t>(left.bits), nullptr, bindings);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Execution) throw;
+        stack_.resize(stack_mark);
+        return right;
+    }
 }
 
 Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value left, Value right,
@@ -180,6 +199,7 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
     // Closures are only valid as the right side of the lazy and collection operators.
     const bool lazy = op == BinaryOp::LazyAnd || op == BinaryOp::LazyOr || op == BinaryOp::All ||
                       op == BinaryOp::Any;
+    if (op == BinaryOp::TryOr) return try_or(rule, left, right, bindings);
     if (left.kind == kClosureMarker) execution("InvalidType");
     if ((right.kind == kClosureMarker) != lazy) execution("InvalidType");
 
@@ -224,6 +244,10 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
                     return make_bool(std::includes(items.begin(), items.end(), sub.begin(),
                                                    sub.end(), handle_less));
                 }
+                // As the reference: membership of integers, dates, booleans, strings and bytes.
+                if (right.kind == Kind::Null || right.kind == Kind::Array ||
+                    right.kind == Kind::Map)
+                    execution("InvalidType");
                 return make_bool(
                     std::binary_search(items.begin(), items.end(), right, handle_less));
             }
@@ -244,6 +268,16 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
         case BinaryOp::Prefix:
         case BinaryOp::Suffix:
         case BinaryOp::Regex: {
+            if (op != BinaryOp::Regex && left.kind == Kind::Array && right.kind == Kind::Array) {
+                const auto& a = store_.composite(left.bits).items;
+                const auto& b = store_.composite(right.bits).items;
+                meter_.charge_bytes(b.size() * sizeof(Value));
+                if (b.size() > a.size()) return make_bool(false);
+                const auto from = op == BinaryOp::Prefix
+                                      ? a.begin()
+                                      : a.end() - static_cast<std::ptrdiff_t>(b.size());
+                return make_bool(std::equal(b.begin(), b.end(), from));
+            }
             if (left.kind != Kind::String || right.kind != Kind::String) execution("InvalidType");
             const std::string& s = store_.string(left.bits);
             const std::string& p = store_.string(right.bits);
@@ -312,15 +346,29 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
             const bool l = left.bits != 0;
             if (op == BinaryOp::LazyAnd && !l) return make_bool(false);
             if (op == BinaryOp::LazyOr && l) return make_bool(true);
-            Value r = run_closure(rule, static_cast<std::uint32_t>(right.bits), nullptr, bindings);
-            if (r.kind != Kind::Bool) execution("InvalidType");
-            return r;
+            // As the reference: the right side's value, whatever its type (a non-boolean
+            // expression result is refused where the expression ends).
+            return run_closure(rule, static_cast<std::uint32_t>(right.bits), nullptr, bindings);
         }
         case BinaryOp::All:
         case BinaryOp::Any: {
-            if (left.kind != Kind::Set && left.kind != Kind::Array) execution("InvalidType");
-            // Copy: the closure may intern values and grow the store.
-            const std::vector<Value> items = store_.composite(left.bits).items;
+            if (left.kind != Kind::Set && left.kind != Kind::Array && left.kind != Kind::Map)
+                execution("InvalidType");
+            // Copy: the closure may intern values and grow the store. A map is visited as
+            // `[key, value]` arrays, as the reference does.
+            std::vector<Value> items;
+            if (left.kind == Kind::Map) {
+                const auto entries = store_.composite(left.bits).entries;
+                items.reserve(entries.size());
+                for (const auto& [k, v] : entries) {
+                    admit(2 * sizeof(Value));
+                    meter_.charge();
+                    items.push_back(store_.array({k, v}));
+                }
+            } else {
+                items = store_.composite(left.bits).items;
+            }
+            meter_.charge_bytes(items.size() * sizeof(Value));
             const bool want = op == BinaryOp::Any;
             for (const Value& item : items) {
                 Value r =
@@ -359,6 +407,9 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
                 return items[static_cast<std::size_t>(i)];
             }
             if (left.kind == Kind::Map) {
+                // Keys are integers or strings; any other key type is a type error.
+                if (right.kind != Kind::Integer && right.kind != Kind::String)
+                    execution("InvalidType");
                 const auto& entries = store_.composite(left.bits).entries;
                 meter_.charge_bytes(entries.size() * 2 * sizeof(Value));
                 for (const auto& e : entries)

@@ -37,6 +37,7 @@ class ExpressionEvaluator {
     Value binary(const CompiledRule& rule, BinaryOp op, Value left, Value right,
                  Bindings& bindings);
     Value unary(UnaryOp op, Value v);
+    Value try_or(const CompiledRule& rule, Value left, Value right, Bindings& bindings);
     bool regex_match(std::uint64_t text, std::uint64_t pattern);
     Value run_closure(const CompiledRule& rule, std::uint32_t closure, const Value* argument,
                       Bindings& bindings);

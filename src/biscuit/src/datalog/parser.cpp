@@ -198,6 +198,16 @@ class Parser {
         std::size_t end = pos_ + w.size();
         return end >= src_.size() || !is_ident_char(src_[end]);
     }
+    // `true`, `false` or `null` as a value: not followed by `(` (then it names a predicate).
+    bool literal_word() const {
+        for (std::string_view w : {"true", "false", "null"}) {
+            if (!peek_word(w)) continue;
+            std::size_t i = pos_ + w.size();
+            while (i < src_.size() && (src_[i] == ' ' || src_[i] == '\t')) ++i;
+            return i >= src_.size() || src_[i] != '(';
+        }
+        return false;
+    }
     bool eat_word(std::string_view w) {
         if (!peek_word(w)) return false;
         pos_ += w.size();
@@ -277,8 +287,8 @@ class Parser {
     void body(Rule& r) {
         for (;;) {
             skip();
-            if (pos_ < src_.size() && is_ident_start(src_[pos_]) && !peek_word("true") &&
-                !peek_word("false") && !peek_word("null") && !peek("hex:")) {
+            if (pos_ < src_.size() && is_ident_start(src_[pos_]) && !literal_word() &&
+                !peek("hex:")) {
                 r.body.push_back(predicate());
             } else {
                 Expression e;
@@ -455,6 +465,69 @@ class Parser {
         return v;
     }
 
+    // `{name}` (a parameter) rather than a set or a map: a name, then `}`.
+    bool looks_like_parameter() const {
+        std::size_t i = pos_ + 1;
+        if (i >= src_.size() || !is_ident_start(src_[i])) return false;
+        while (i < src_.size() && is_var_char(src_[i])) ++i;
+        if (i >= src_.size() || src_[i] != '}') return false;
+        const std::string_view n = src_.substr(pos_ + 1, i - pos_ - 1);
+        return n != "true" && n != "false" && n != "null";
+    }
+
+    // Datalog 3.3: `{1, 2}` is a set (`{,}` the empty one), `{"a": 1, 2: [3]}` a map (`{}` the
+    // empty one). Set elements share one type and are neither variables nor sets; map keys are
+    // integers or strings, values any term but a variable.
+    Term set_or_map(int depth) {
+        if (depth > kMaxDepth) fail("nested too deeply");
+        eat("{");
+        skip();
+        if (eat("}")) return Term::map({});
+        if (eat(",")) {
+            skip();
+            if (!eat("}")) fail("expected `}` after `{,`");
+            return Term::set({});
+        }
+        Term first = term(depth + 1);
+        skip();
+        if (peek(":")) {
+            std::vector<std::pair<MapKey, Term>> entries;
+            for (;;) {
+                MapKey key;
+                if (const auto* i = std::get_if<std::int64_t>(&first.value)) {
+                    key = *i;
+                } else if (const auto* str = std::get_if<std::string>(&first.value)) {
+                    key = *str;
+                } else {
+                    fail("a map key is an integer or a string");
+                }
+                skip();
+                if (!eat(":")) fail("expected `:`");
+                Term value = term(depth + 1);
+                if (value.is_variable()) fail("a map cannot hold variables");
+                entries.emplace_back(std::move(key), std::move(value));
+                skip();
+                if (eat("}")) break;
+                if (!eat(",")) fail("expected `,` or `}`");
+                first = term(depth + 1);
+            }
+            return Term::map(std::move(entries));
+        }
+        std::vector<Term> items;
+        for (;;) {
+            if (first.is_variable() || std::holds_alternative<Set>(first.value))
+                fail("a set holds neither variables nor sets");
+            if (!items.empty() && first.value.index() != items.front().value.index())
+                fail("set elements must have the same type");
+            items.push_back(std::move(first));
+            skip();
+            if (eat("}")) break;
+            if (!eat(",")) fail("expected `,` or `}`");
+            first = term(depth + 1);
+        }
+        return Term::set(std::move(items));
+    }
+
     Term term(int depth) {
         if (depth > kMaxDepth) fail("nested too deeply");
         skip();
@@ -469,28 +542,32 @@ class Parser {
         }
         if (c == '"') return Term::string(string_literal());
         if (c == '{') {
-            std::string p = parameter_name();
-            auto it = params_.terms.find(p);
-            if (it == params_.terms.end()) throw Error(ErrorKind::Language, "UnknownParameter", p);
-            used_.insert(p);
-            return it->second;
+            if (looks_like_parameter()) {
+                std::string p = parameter_name();
+                auto it = params_.terms.find(p);
+                if (it == params_.terms.end())
+                    throw Error(ErrorKind::Language, "UnknownParameter", p);
+                used_.insert(p);
+                return it->second;
+            }
+            return set_or_map(depth);
         }
         if (c == '[') {
+            // Datalog 3.3: `[a, b]` is an array (of any terms but variables).
             ++pos_;
             std::vector<Term> items;
             skip();
             if (!eat("]")) {
                 for (;;) {
                     Term t = term(depth + 1);
-                    if (t.is_variable() || std::holds_alternative<Set>(t.value))
-                        fail("a set holds neither variables nor sets");
+                    if (t.is_variable()) fail("an array cannot hold variables");
                     items.push_back(std::move(t));
                     skip();
                     if (eat("]")) break;
                     if (!eat(",")) fail("expected `,` or `]`");
                 }
             }
-            return Term::set(std::move(items));
+            return Term::array(std::move(items));
         }
         if (eat_word("true")) return Term::boolean(true);
         if (eat_word("false")) return Term::boolean(false);
@@ -502,24 +579,44 @@ class Parser {
     }
 
     // Precedence levels, loosest first: || && comparison ^ | & +- */ ! .method
+    // Spelling of Datalog 3.3, as the reference: `&&` and `||` are lazy (their right side is a
+    // closure), `&&!` and `||!` the eager operators of earlier versions; `==` and `!=` compare
+    // values of any types, `===` and `!==` are the strict comparisons of earlier versions.
     void expr(std::vector<Op>& ops, int depth) {
         if (depth > kMaxDepth) fail("nested too deeply");
         expr_and(ops, depth);
         for (;;) {
             skip();
-            if (!eat("||")) break;
-            expr_and(ops, depth);
-            push_op(ops, BinaryOp::Or);
+            if (eat("||!")) {
+                expr_and(ops, depth);
+                push_op(ops, BinaryOp::Or);
+            } else if (eat("||")) {
+                Closure c;
+                expr_and(c.ops, depth + 1);
+                push_op(ops, std::move(c));
+                push_op(ops, BinaryOp::LazyOr);
+            } else {
+                break;
+            }
         }
     }
 
     void expr_and(std::vector<Op>& ops, int depth) {
+        if (depth > kMaxDepth) fail("nested too deeply");
         expr_cmp(ops, depth);
         for (;;) {
             skip();
-            if (!eat("&&")) break;
-            expr_cmp(ops, depth);
-            push_op(ops, BinaryOp::And);
+            if (eat("&&!")) {
+                expr_cmp(ops, depth);
+                push_op(ops, BinaryOp::And);
+            } else if (eat("&&")) {
+                Closure c;
+                expr_cmp(c.ops, depth + 1);
+                push_op(ops, std::move(c));
+                push_op(ops, BinaryOp::LazyAnd);
+            } else {
+                break;
+            }
         }
     }
 
@@ -528,13 +625,13 @@ class Parser {
         skip();
         BinaryOp op;
         if (eat("===")) {
-            op = BinaryOp::HeterogeneousEqual;
-        } else if (eat("!==")) {
-            op = BinaryOp::HeterogeneousNotEqual;
-        } else if (eat("==")) {
             op = BinaryOp::Equal;
-        } else if (eat("!=")) {
+        } else if (eat("!==")) {
             op = BinaryOp::NotEqual;
+        } else if (eat("==")) {
+            op = BinaryOp::HeterogeneousEqual;
+        } else if (eat("!=")) {
+            op = BinaryOp::HeterogeneousNotEqual;
         } else if (eat("<=")) {
             op = BinaryOp::LessOrEqual;
         } else if (eat(">=")) {
@@ -627,6 +724,7 @@ class Parser {
 
     void expr_method(std::vector<Op>& ops, int depth) {
         skip();
+        const std::size_t receiver_start = ops.size();
         if (eat("(")) {
             expr(ops, depth + 1);
             skip();
@@ -664,7 +762,19 @@ class Parser {
             } else if (m == "get") {
                 op = BinaryOp::Get;
             } else if (m == "try_or") {
-                op = BinaryOp::TryOr;
+                // The receiver runs as a closure without parameters, so that its errors can
+                // be caught; the fallback is evaluated first, as any right operand.
+                Closure c;
+                c.ops.assign(std::make_move_iterator(ops.begin() +
+                                                     static_cast<std::ptrdiff_t>(receiver_start)),
+                             std::make_move_iterator(ops.end()));
+                ops.resize(receiver_start);
+                push_op(ops, std::move(c));
+                expr(ops, depth + 1);
+                skip();
+                if (!eat(")")) fail("expected `)`");
+                push_op(ops, BinaryOp::TryOr);
+                continue;
             } else if (m == "all" || m == "any") {
                 op = m == "all" ? BinaryOp::All : BinaryOp::Any;
                 Closure c;

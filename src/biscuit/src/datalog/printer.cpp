@@ -77,14 +77,15 @@ std::string_view binary_symbol(BinaryOp op) {
             return "<=";
         case BinaryOp::GreaterOrEqual:
             return ">=";
+        // Datalog 3.3 spelling, as the reference prints it (see the parser).
         case BinaryOp::Equal:
-            return "==";
-        case BinaryOp::NotEqual:
-            return "!=";
-        case BinaryOp::HeterogeneousEqual:
             return "===";
-        case BinaryOp::HeterogeneousNotEqual:
+        case BinaryOp::NotEqual:
             return "!==";
+        case BinaryOp::HeterogeneousEqual:
+            return "==";
+        case BinaryOp::HeterogeneousNotEqual:
+            return "!=";
         case BinaryOp::Add:
             return "+";
         case BinaryOp::Sub:
@@ -94,9 +95,11 @@ std::string_view binary_symbol(BinaryOp op) {
         case BinaryOp::Div:
             return "/";
         case BinaryOp::And:
+            return "&&!";
         case BinaryOp::LazyAnd:
             return "&&";
         case BinaryOp::Or:
+            return "||!";
         case BinaryOp::LazyOr:
             return "||";
         case BinaryOp::BitwiseAnd:
@@ -259,7 +262,10 @@ std::string to_string(const Term& term) {
                 return "hex:" + hex(x);
             } else if constexpr (std::is_same_v<T, bool>) {
                 return x ? "true" : "false";
-            } else if constexpr (std::is_same_v<T, Set> || std::is_same_v<T, Array>) {
+            } else if constexpr (std::is_same_v<T, Set>) {
+                // `{,}`: `{}` is the empty map.
+                return x.items.empty() ? "{,}" : "{" + join_terms(x.items) + "}";
+            } else if constexpr (std::is_same_v<T, Array>) {
                 return "[" + join_terms(x.items) + "]";
             } else if constexpr (std::is_same_v<T, Null>) {
                 return "null";

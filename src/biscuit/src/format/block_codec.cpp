@@ -14,12 +14,25 @@ using namespace datalog;
     throw Error(ErrorKind::Format, "DeserializationError", "deserialization error: " + detail);
 }
 
+// Arrays, maps and sets inside each other, and closures inside closures, nest at most this deep
+// (a depth of 1 is a plain value): enough for any real token, and each level is two protobuf
+// messages, so protobuf's own limit of 100 is never what refuses a token.
+constexpr int kMaxNesting = 32;
+
+void check_nesting(int depth, bool decoding) {
+    if (depth <= kMaxNesting) return;
+    if (decoding) malformed("terms or closures nested deeper than " + std::to_string(kMaxNesting));
+    throw Error(ErrorKind::Format, "SerializationError",
+                "terms or closures nested deeper than " + std::to_string(kMaxNesting));
+}
+
 class Decoder {
   public:
     Decoder(const SymbolTable& symbols, const PublicKeyTable& keys)
         : symbols_(symbols), keys_(keys) {}
 
-    Term term(const schema::TermV2& t) const {
+    Term term(const schema::TermV2& t, int depth = 1) const {
+        check_nesting(depth, true);
         using C = schema::TermV2;
         switch (t.Content_case()) {
             case C::kVariable:
@@ -45,7 +58,7 @@ class Decoder {
                     if (kind >= 0 && kind != static_cast<int>(item.Content_case()))
                         malformed("sets elements must have the same type");
                     kind = static_cast<int>(item.Content_case());
-                    items.push_back(term(item));
+                    items.push_back(term(item, depth + 1));
                 }
                 return Term::set(std::move(items));
             }
@@ -53,7 +66,7 @@ class Decoder {
                 return Term::null();
             case C::kArray: {
                 std::vector<Term> items;
-                for (const auto& item : t.array().array()) items.push_back(term(item));
+                for (const auto& item : t.array().array()) items.push_back(term(item, depth + 1));
                 return Term::array(std::move(items));
             }
             case C::kMap: {
@@ -70,7 +83,7 @@ class Decoder {
                         default:
                             malformed("ID content enum is empty");
                     }
-                    entries.emplace_back(std::move(key), term(e.value()));
+                    entries.emplace_back(std::move(key), term(e.value(), depth + 1));
                 }
                 return Term::map(std::move(entries));
             }
@@ -86,13 +99,15 @@ class Decoder {
         return out;
     }
 
-    std::vector<Op> ops(const google::protobuf::RepeatedPtrField<schema::Op>& in) const {
+    std::vector<Op> ops(const google::protobuf::RepeatedPtrField<schema::Op>& in,
+                        int depth = 1) const {
+        check_nesting(depth, true);
         std::vector<Op> out;
         out.reserve(static_cast<std::size_t>(in.size()));
         for (const auto& op : in) {
             switch (op.Content_case()) {
                 case schema::Op::kValue:
-                    out.push_back(Op{term(op.value())});
+                    out.push_back(Op{term(op.value(), depth)});
                     break;
                 case schema::Op::kUnary: {
                     auto kind = op.unary().kind();
@@ -111,7 +126,7 @@ class Decoder {
                 case schema::Op::kClosure: {
                     Closure c;
                     for (auto p : op.closure().params()) c.params.push_back(symbols_.lookup(p));
-                    c.ops = ops(op.closure().ops());
+                    c.ops = ops(op.closure().ops(), depth + 1);
                     out.push_back(Op{std::move(c)});
                     break;
                 }
@@ -156,7 +171,8 @@ class Encoder {
   public:
     Encoder(SymbolTable& symbols, PublicKeyTable& keys) : symbols_(symbols), keys_(keys) {}
 
-    void term(const Term& t, schema::TermV2& out) {
+    void term(const Term& t, schema::TermV2& out, int depth = 1) {
+        check_nesting(depth, false);
         std::visit(
             [&](const auto& v) {
                 using T = std::decay_t<decltype(v)>;
@@ -174,12 +190,12 @@ class Encoder {
                     out.set_bool_(v);
                 } else if constexpr (std::is_same_v<T, Set>) {
                     auto* set = out.mutable_set();
-                    for (const auto& item : v.items) term(item, *set->add_set());
+                    for (const auto& item : v.items) term(item, *set->add_set(), depth + 1);
                 } else if constexpr (std::is_same_v<T, Null>) {
                     out.mutable_null();
                 } else if constexpr (std::is_same_v<T, Array>) {
                     auto* array = out.mutable_array();
-                    for (const auto& item : v.items) term(item, *array->add_array());
+                    for (const auto& item : v.items) term(item, *array->add_array(), depth + 1);
                 } else if constexpr (std::is_same_v<T, Map>) {
                     auto* map = out.mutable_map();
                     for (const auto& [key, value] : v.entries) {
@@ -189,7 +205,7 @@ class Encoder {
                         else
                             entry->mutable_key()->set_string(
                                 symbols_.intern(std::get<std::string>(key)));
-                        term(value, *entry->mutable_value());
+                        term(value, *entry->mutable_value(), depth + 1);
                     }
                 }
             },
@@ -201,11 +217,13 @@ class Encoder {
         for (const auto& t : p.terms) term(t, *out.add_terms());
     }
 
-    void ops(const std::vector<Op>& in, google::protobuf::RepeatedPtrField<schema::Op>& out) {
+    void ops(const std::vector<Op>& in, google::protobuf::RepeatedPtrField<schema::Op>& out,
+             int depth = 1) {
+        check_nesting(depth, false);
         for (const auto& op : in) {
             auto* o = out.Add();
             if (const auto* t = std::get_if<Term>(&op.value)) {
-                term(*t, *o->mutable_value());
+                term(*t, *o->mutable_value(), depth);
             } else if (const auto* u = std::get_if<UnaryOp>(&op.value)) {
                 o->mutable_unary()->set_kind(static_cast<schema::OpUnary::Kind>(*u));
             } else if (const auto* b = std::get_if<BinaryOp>(&op.value)) {
@@ -214,7 +232,7 @@ class Encoder {
                 auto* closure = o->mutable_closure();
                 for (const auto& p : c->params)
                     closure->add_params(static_cast<std::uint32_t>(symbols_.intern(p)));
-                ops(c->ops, *closure->mutable_ops());
+                ops(c->ops, *closure->mutable_ops(), depth + 1);
             }
         }
     }
@@ -287,9 +305,9 @@ BlockCode decode_block(const schema::Block& block, const SymbolTable& symbols,
     }
     for (const auto& s : block.scope()) out.scopes.push_back(d.scope(s));
 
-    // Features newer than the block's version are refused only where the reference refuses them
-    // (check kinds, reject, scopes, third party, above): it writes, for instance, arrays in
-    // version 3 blocks, and its tokens must verify here.
+    // Features newer than the block's version are refused as the reference detects them; it
+    // writes arrays and maps in blocks of any version, and its tokens must verify here.
+    check_compatible(out, version);
     return out;
 }
 

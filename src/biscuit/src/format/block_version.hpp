@@ -17,4 +17,11 @@ inline constexpr std::uint32_t kDatalog33 = 6;  // reject if, null/array/map, cl
 // The lowest version able to carry `code`.
 std::uint32_t required_version(const datalog::BlockCode& code, bool third_party);
 
+// Throws Error{Format, "DeserializationError"} when `code`, read from a block of `version`, uses
+// a feature that version does not have. The features are the ones the reference detects
+// (Datalog 3.1: scopes, `check all`, bitwise operators, `!=`; Datalog 3.3: `null`, closures,
+// `.type()`, `===`/`!==`, lazy `&&`/`||`, `.all()`/`.any()`, and `.try_or()`). Arrays, maps and
+// `.get()` are not among them: the reference writes them in blocks of any version.
+void check_compatible(const datalog::BlockCode& code, std::uint32_t version);
+
 }  // namespace biscuit::format
