@@ -1,7 +1,6 @@
 #include "compiled_rule.hpp"
 
 #include <algorithm>
-#include <biscuit/error.hpp>
 #include <map>
 #include <set>
 #include <string>
@@ -53,7 +52,7 @@ class RuleCompiler {
                 for (const auto& p : closure.params) {
                     if (body_variables_.count(p) ||
                         std::find(active_.begin(), active_.end(), p) != active_.end())
-                        throw Error(ErrorKind::Execution, "ShadowedVariable");
+                        cc.shadows = true;  // an error once applied, as in the reference
                     cc.params.push_back(variable(p));
                 }
                 const std::size_t active_mark = active_.size();

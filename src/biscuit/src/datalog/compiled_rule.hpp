@@ -26,6 +26,10 @@ struct CompiledOp {
 struct CompiledClosure {
     std::vector<std::uint32_t> params;  // variable ids
     std::vector<CompiledOp> ops;
+    // A parameter shadows a variable of the body or of an enclosing closure: applying the
+    // closure is an Execution/ShadowedVariable error (not compiling it: the reference only
+    // fails when the operator runs).
+    bool shadows = false;
 };
 
 struct CompiledExpression {

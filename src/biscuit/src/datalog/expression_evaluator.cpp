@@ -352,6 +352,8 @@ Value ExpressionEvaluator::binary(const CompiledRule& rule, BinaryOp op, Value l
         }
         case BinaryOp::All:
         case BinaryOp::Any: {
+            if (rule.closures.at(static_cast<std::size_t>(right.bits)).shadows)
+                execution("ShadowedVariable");
             if (left.kind != Kind::Set && left.kind != Kind::Array && left.kind != Kind::Map)
                 execution("InvalidType");
             // Copy: the closure may intern values and grow the store. A map is visited as

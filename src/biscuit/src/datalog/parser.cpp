@@ -580,24 +580,20 @@ class Parser {
 
     // Precedence levels, loosest first: || && comparison ^ | & +- */ ! .method
     // Spelling of Datalog 3.3, as the reference: `&&` and `||` are lazy (their right side is a
-    // closure), `&&!` and `||!` the eager operators of earlier versions; `==` and `!=` compare
-    // values of any types, `===` and `!==` are the strict comparisons of earlier versions.
+    // closure); `==` and `!=` compare values of any types, `===` and `!==` are the strict
+    // comparisons of earlier versions. The eager `&&`/`||` of earlier versions have no spelling
+    // of their own: the printer writes them `&&!`/`||!` as the reference does, and the
+    // reference's parser, like this one, reads that as `&& !` (so must text, to mean one thing).
     void expr(std::vector<Op>& ops, int depth) {
         if (depth > kMaxDepth) fail("nested too deeply");
         expr_and(ops, depth);
         for (;;) {
             skip();
-            if (eat("||!")) {
-                expr_and(ops, depth);
-                push_op(ops, BinaryOp::Or);
-            } else if (eat("||")) {
-                Closure c;
-                expr_and(c.ops, depth + 1);
-                push_op(ops, std::move(c));
-                push_op(ops, BinaryOp::LazyOr);
-            } else {
-                break;
-            }
+            if (!eat("||")) break;
+            Closure c;
+            expr_and(c.ops, depth + 1);
+            push_op(ops, std::move(c));
+            push_op(ops, BinaryOp::LazyOr);
         }
     }
 
@@ -606,17 +602,11 @@ class Parser {
         expr_cmp(ops, depth);
         for (;;) {
             skip();
-            if (eat("&&!")) {
-                expr_cmp(ops, depth);
-                push_op(ops, BinaryOp::And);
-            } else if (eat("&&")) {
-                Closure c;
-                expr_cmp(c.ops, depth + 1);
-                push_op(ops, std::move(c));
-                push_op(ops, BinaryOp::LazyAnd);
-            } else {
-                break;
-            }
+            if (!eat("&&")) break;
+            Closure c;
+            expr_cmp(c.ops, depth + 1);
+            push_op(ops, std::move(c));
+            push_op(ops, BinaryOp::LazyAnd);
         }
     }
 
