@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "auth/expiry_check.hpp"
 #include "core/error.hpp"
 
 namespace ecf::auth {
@@ -39,15 +40,10 @@ biscuit::datalog::RunLimits run_limits(std::chrono::microseconds time_limit) {
 
 struct BadSignature {};
 
+// A signature that does not verify against this root key (or a root key it does not know): the
+// issuer may have rotated its key, so the caller tries again with a fresh one.
 bool is_bad_signature(const biscuit::Error& e) {
-    return e.kind() == biscuit::ErrorKind::Format &&
-           (e.sub_kind().starts_with("Signature") || e.sub_kind() == "UnknownPublicKey");
-}
-
-bool failed_on_time(const biscuit::Error& e) {
-    for (const auto& check : e.failed_checks())
-        if (check.rule.find("time(") != std::string::npos) return true;
-    return false;
+    return e.is_signature_error() || e.format() == biscuit::FormatError::UnknownPublicKey;
 }
 
 // Why a token was refused, in words a client can act on; never the token or its content.
@@ -59,10 +55,14 @@ std::string reason_of(const biscuit::Error& e) {
         case K::Format:
             return "Malformed token: " + e.sub_kind();
         case K::FailedLogic:
-            if (e.sub_kind() == "Unauthorized" && failed_on_time(e)) return "Token expired";
-            if (e.sub_kind() == "Unauthorized") return "Token check failed";
-            if (e.sub_kind() == "NoMatchingPolicy") return "Token holds no user and password";
-            return "Token not authorized: " + e.sub_kind();
+            switch (*e.logic()) {
+                case biscuit::LogicError::Unauthorized:
+                    return failed_on_time(e) ? "Token expired" : "Token check failed";
+                case biscuit::LogicError::NoMatchingPolicy:
+                    return "Token holds no user and password";
+                default:
+                    return "Token not authorized: " + e.sub_kind();
+            }
         case K::RunLimit:
             return "Token could not be fully evaluated: " + e.sub_kind();
         case K::Execution:

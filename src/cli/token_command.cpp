@@ -173,8 +173,7 @@ void add_token_commands(CLI::App& app, int& exit_status) {
             for (std::size_t i = 0; i < token.block_count(); ++i) {
                 std::cout << "\nblock " << i << (i == 0 ? " (authority)" : "");
                 if (const auto& key = token.blocks()[i].external_key)
-                    std::cout << ", signed by "
-                              << biscuit::PublicKey::from_datalog(*key).to_string();
+                    std::cout << ", signed by " << key->to_string();
                 std::cout << ":\n" << token.print_block(i);
             }
             std::cout << "\nrevocation ids:\n";

@@ -91,8 +91,9 @@ TEST(DatalogParser, ParametersAreSubstituted) {
     bd::Parameters params;
     params.terms["now"] = bd::Term::date(1893456000);
     params.terms["user"] = bd::Term::string("alice");
-    params.public_keys["key"] = bd::parse_public_key(
-        "ed25519/acdd6d5b53bfee478bf689f8e012fe7988bf755e3d7c5152947abc149bc20189");
+    params.public_keys.insert_or_assign(
+        "key", bd::parse_public_key(
+                   "ed25519/acdd6d5b53bfee478bf689f8e012fe7988bf755e3d7c5152947abc149bc20189"));
     const auto code = bd::parse_authorizer(
         "time({now}); user({user});\ncheck if group(\"admin\") trusting {key};\nallow if true;",
         params);

@@ -10,11 +10,15 @@
 //
 // Parsing verifies every signature and the final proof before anything else looks at the
 // content; a token that does not verify is refused with Error{Format, ...}.
+//
+// Thread-safety: a Biscuit is immutable; copies share its state, and every member may be called
+// from any number of threads at once.
 
 #include <biscuit/block_builder.hpp>
 #include <biscuit/crypto.hpp>
 #include <biscuit/datalog/engine.hpp>
 #include <biscuit/error.hpp>
+#include <biscuit/root_key_provider.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,6 +43,11 @@ class Biscuit {
                               const ParseOptions& options = {});
     // `text` may carry the specification's `biscuit:` prefix.
     static Biscuit from_base64(std::string_view text, const PublicKey& root,
+                               const ParseOptions& options = {});
+    // As above, with the root key chosen by the token's root_key_id (see RootKeyProvider).
+    static Biscuit from_bytes(std::span<const std::uint8_t> bytes, const RootKeyProvider& roots,
+                              const ParseOptions& options = {});
+    static Biscuit from_base64(std::string_view text, const RootKeyProvider& roots,
                                const ParseOptions& options = {});
     // Parses without a root key: the signature chain is checked to be internally consistent
     // (every block signed by the previous block's next key, and the proof), but the authority
@@ -82,10 +91,13 @@ class Biscuit {
     // One block's Datalog text, as the reference prints it.
     std::string print_block(std::size_t index) const;
 
+  private:
+    // The inside (src/token/biscuit_state.hpp) is the library's own: built only by the
+    // functions above, reached by its internals through TokenInternals.
     struct State;
+    friend struct TokenInternals;
     explicit Biscuit(std::shared_ptr<const State> state);
 
-  private:
     std::shared_ptr<const State> state_;  // immutable: copies are cheap and thread-safe
 };
 

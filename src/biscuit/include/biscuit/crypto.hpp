@@ -1,8 +1,9 @@
 #pragma once
 
 // Keys of Biscuit tokens: Ed25519 (the default) and secp256r1 (ECDSA over SHA-256), on OpenSSL 3.
+// PublicKey is in public_key.hpp. Thread-safety: all immutable; copies share the parsed key.
 
-#include <biscuit/datalog/ast.hpp>
+#include <biscuit/public_key.hpp>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -11,39 +12,6 @@
 #include <vector>
 
 namespace biscuit {
-
-using Bytes = std::vector<std::uint8_t>;
-using Algorithm = datalog::PublicKey::Algorithm;
-
-// A verified public key. Construction checks the encoding (32 bytes for Ed25519, 33-byte SEC1
-// compressed point for secp256r1): a bad key is Error{Format, "InvalidKey"/"InvalidKeySize"}.
-class PublicKey {
-  public:
-    PublicKey(Algorithm algorithm, std::span<const std::uint8_t> bytes);
-    // 64 hex digits (Ed25519), or `ed25519/<hex>` / `secp256r1/<hex>`.
-    static PublicKey from_hex(std::string_view text);
-    static PublicKey from_datalog(const datalog::PublicKey& key);
-
-    Algorithm algorithm() const { return algorithm_; }
-    const Bytes& bytes() const { return bytes_; }
-    std::string to_hex() const;     // bare lowercase hex
-    std::string to_string() const;  // `ed25519/<hex>`
-    datalog::PublicKey to_datalog() const { return {algorithm_, bytes_}; }
-
-    // Throws Error{Format, "Signature/InvalidSignature"} when `signature` does not sign `message`.
-    void verify(std::span<const std::uint8_t> message,
-                std::span<const std::uint8_t> signature) const;
-
-    friend bool operator==(const PublicKey& a, const PublicKey& b) {
-        return a.algorithm_ == b.algorithm_ && a.bytes_ == b.bytes_;
-    }
-
-  private:
-    struct Handle;
-    Algorithm algorithm_;
-    Bytes bytes_;
-    std::shared_ptr<const Handle> handle_;  // the parsed OpenSSL key, shared by copies
-};
 
 class PrivateKey {
   public:

@@ -28,7 +28,7 @@ constexpr std::size_t kP256CompressedSize = 33;
 constexpr std::size_t kP256ScalarSize = 32;
 
 Error invalid_key(std::string detail) {
-    return Error(ErrorKind::Format, "InvalidKey", std::move(detail));
+    return Error(FormatError::InvalidKey, std::move(detail));
 }
 
 // Keys are often read from files or pasted: a trailing newline or space is not part of the hex.
@@ -151,17 +151,15 @@ PublicKey::PublicKey(Algorithm algorithm, std::span<const std::uint8_t> bytes)
     : algorithm_(algorithm), bytes_(bytes.begin(), bytes.end()) {
     auto handle = std::make_shared<Handle>();
     if (algorithm == Algorithm::Ed25519) {
-        if (bytes.size() != kEd25519KeySize)
-            throw Error(ErrorKind::Format, "InvalidKeySize", std::to_string(bytes.size()));
+        if (bytes.size() != kEd25519KeySize) throw Error::invalid_key_size(bytes.size());
         handle->key.reset(
             EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes.data(), bytes.size()));
         if (!handle->key) throw invalid_key("not an Ed25519 public key");
     } else if (algorithm == Algorithm::Secp256r1) {
-        if (bytes.size() != kP256CompressedSize)
-            throw Error(ErrorKind::Format, "InvalidKeySize", std::to_string(bytes.size()));
+        if (bytes.size() != kP256CompressedSize) throw Error::invalid_key_size(bytes.size());
         handle->key = p256_public_from_point(bytes);
     } else {
-        throw Error(ErrorKind::Format, "DeserializationError", "unknown key algorithm");
+        throw Error(FormatError::DeserializationError, "unknown key algorithm");
     }
     handle_ = std::move(handle);
 }
@@ -175,10 +173,6 @@ PublicKey PublicKey::from_hex(std::string_view text) {
     return PublicKey(Algorithm::Ed25519, biscuit::from_hex(text));
 }
 
-PublicKey PublicKey::from_datalog(const datalog::PublicKey& key) {
-    return PublicKey(key.algorithm, key.bytes);
-}
-
 std::string PublicKey::to_hex() const {
     return biscuit::to_hex(bytes_);
 }
@@ -190,7 +184,7 @@ std::string PublicKey::to_string() const {
 void PublicKey::verify(std::span<const std::uint8_t> message,
                        std::span<const std::uint8_t> signature) const {
     if (algorithm_ == Algorithm::Ed25519 && signature.size() != kEd25519SignatureSize)
-        throw Error(ErrorKind::Format, "InvalidSignatureSize", std::to_string(signature.size()));
+        throw Error::invalid_signature_size(signature.size());
     MdCtxPtr ctx(EVP_MD_CTX_new());
     const EVP_MD* digest = algorithm_ == Algorithm::Ed25519 ? nullptr : EVP_sha256();
     bool ok = ctx &&
@@ -198,7 +192,7 @@ void PublicKey::verify(std::span<const std::uint8_t> message,
               EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                                message.size()) == 1;
     if (!ok)
-        throw Error(ErrorKind::Format, "Signature/InvalidSignature",
+        throw Error(FormatError::InvalidSignature,
                     "signature error: Verification equation was not satisfied");
 }
 
@@ -206,8 +200,7 @@ PrivateKey::PrivateKey(Algorithm algorithm, std::span<const std::uint8_t> bytes)
     : algorithm_(algorithm), bytes_(bytes.begin(), bytes.end()) {
     auto handle = std::make_shared<Handle>();
     if (algorithm == Algorithm::Ed25519) {
-        if (bytes.size() != kEd25519KeySize)
-            throw Error(ErrorKind::Format, "InvalidKeySize", std::to_string(bytes.size()));
+        if (bytes.size() != kEd25519KeySize) throw Error::invalid_key_size(bytes.size());
         handle->key.reset(
             EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes.data(), bytes.size()));
         if (!handle->key) throw invalid_key("not an Ed25519 private key");
@@ -216,12 +209,11 @@ PrivateKey::PrivateKey(Algorithm algorithm, std::span<const std::uint8_t> bytes)
         if (EVP_PKEY_get_raw_public_key(handle->key.get(), handle->public_bytes.data(), &len) != 1)
             throw invalid_key("cannot derive the public key");
     } else if (algorithm == Algorithm::Secp256r1) {
-        if (bytes.size() != kP256ScalarSize)
-            throw Error(ErrorKind::Format, "InvalidKeySize", std::to_string(bytes.size()));
+        if (bytes.size() != kP256ScalarSize) throw Error::invalid_key_size(bytes.size());
         handle->public_bytes = p256_public_point(bytes);
         handle->key = p256_private(bytes, handle->public_bytes);
     } else {
-        throw Error(ErrorKind::Format, "DeserializationError", "unknown key algorithm");
+        throw Error(FormatError::DeserializationError, "unknown key algorithm");
     }
     handle_ = std::move(handle);
 }
@@ -271,20 +263,20 @@ Bytes PrivateKey::sign(std::span<const std::uint8_t> message) const {
     const EVP_MD* digest = algorithm_ == Algorithm::Ed25519 ? nullptr : EVP_sha256();
     std::size_t len = 0;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digest, nullptr, handle_->key.get()) != 1)
-        throw Error(ErrorKind::Format, "Signature/InvalidSignatureGeneration");
+        throw Error(FormatError::SignatureGeneration);
     if (algorithm_ == Algorithm::Ed25519) {
         Bytes out(kEd25519SignatureSize);
         len = out.size();
         if (EVP_DigestSign(ctx.get(), out.data(), &len, message.data(), message.size()) != 1)
-            throw Error(ErrorKind::Format, "Signature/InvalidSignatureGeneration");
+            throw Error(FormatError::SignatureGeneration);
         return out;
     }
     if (EVP_DigestSignUpdate(ctx.get(), message.data(), message.size()) != 1 ||
         EVP_DigestSignFinal(ctx.get(), nullptr, &len) != 1)
-        throw Error(ErrorKind::Format, "Signature/InvalidSignatureGeneration");
+        throw Error(FormatError::SignatureGeneration);
     Bytes out(len);
     if (EVP_DigestSignFinal(ctx.get(), out.data(), &len) != 1)
-        throw Error(ErrorKind::Format, "Signature/InvalidSignatureGeneration");
+        throw Error(FormatError::SignatureGeneration);
     out.resize(len);
     return out;
 }
@@ -296,7 +288,7 @@ KeyPair KeyPair::generate(Algorithm algorithm) {
     Bytes secret(32);
     for (int attempt = 0; attempt < 16; ++attempt) {
         if (RAND_priv_bytes(secret.data(), static_cast<int>(secret.size())) != 1)
-            throw Error(ErrorKind::Format, "InvalidKey", "no randomness");
+            throw Error(FormatError::InvalidKey, "no randomness");
         try {
             KeyPair pair{PrivateKey(algorithm, secret)};
             OPENSSL_cleanse(secret.data(), secret.size());
@@ -305,7 +297,7 @@ KeyPair KeyPair::generate(Algorithm algorithm) {
             // A P-256 scalar at or above the group order: draw again.
         }
     }
-    throw Error(ErrorKind::Format, "InvalidKey", "cannot generate a key");
+    throw Error(FormatError::InvalidKey, "cannot generate a key");
 }
 
 }  // namespace biscuit

@@ -103,6 +103,7 @@ AuthorizationOutcome::AuthorizationOutcome(std::shared_ptr<World> world, std::si
 
 std::vector<Fact> AuthorizationOutcome::query(const Rule& rule) const {
     World& world = *world_;
+    const std::lock_guard lock(world.query_mutex);
     world.restart_clock();
     const Origins trusted = trusted_origins(rule.scopes, world.authorizer_trusted, kAuthorizerBit,
                                             0, true, world.key_blocks);
@@ -110,6 +111,7 @@ std::vector<Fact> AuthorizationOutcome::query(const Rule& rule) const {
 }
 
 WorldView AuthorizationOutcome::world() const {
+    const std::lock_guard lock(world_->query_mutex);
     WorldView view = world_->code_view;
     view.facts = world_->facts();
     std::sort(view.facts.begin(), view.facts.end(), [](const auto& a, const auto& b) {
@@ -187,16 +189,16 @@ AuthorizationOutcome authorize(const std::vector<TokenBlock>& blocks, const Auth
                               true)) {
                 failed.push_back(FailedCheck{FailedCheck::Origin::Authorizer, 0,
                                              static_cast<std::uint32_t>(i),
-                                             to_string(code.checks[i])});
+                                             to_string(code.checks[i]), code.checks[i]});
             }
         }
         auto block_checks = [&](std::size_t b) {
             const auto& checks = blocks[b].code.checks;
             for (std::size_t i = 0; i < checks.size(); ++i) {
                 if (!check_passes(checks[i], *world, block_default[b], block_bit(b), b, false)) {
-                    failed.push_back(
-                        FailedCheck{FailedCheck::Origin::Block, static_cast<std::uint32_t>(b),
-                                    static_cast<std::uint32_t>(i), to_string(checks[i])});
+                    failed.push_back(FailedCheck{
+                        FailedCheck::Origin::Block, static_cast<std::uint32_t>(b),
+                        static_cast<std::uint32_t>(i), to_string(checks[i]), checks[i]});
                 }
             }
         };

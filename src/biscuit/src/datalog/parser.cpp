@@ -141,32 +141,33 @@ class Parser {
 
     PublicKey public_key() {
         skip();
-        PublicKey key;
+        PublicKey::Algorithm algorithm = PublicKey::Algorithm::Ed25519;
         if (eat_word("ed25519/")) {
-            key.algorithm = PublicKey::Algorithm::Ed25519;
+            algorithm = PublicKey::Algorithm::Ed25519;
         } else if (eat_word("secp256r1/")) {
-            key.algorithm = PublicKey::Algorithm::Secp256r1;
+            algorithm = PublicKey::Algorithm::Secp256r1;
         } else {
             fail("expected a public key");
         }
-        key.bytes = hex_bytes();
-        const std::size_t want = key.algorithm == PublicKey::Algorithm::Ed25519 ? 32 : 33;
-        if (key.bytes.size() != want) fail("wrong public key size");
-        return key;
+        const Bytes bytes = hex_bytes();
+        const std::size_t want = algorithm == PublicKey::Algorithm::Ed25519 ? 32 : 33;
+        if (bytes.size() != want) fail("wrong public key size");
+        try {
+            return PublicKey(algorithm, bytes);
+        } catch (const Error&) {
+            fail("not a valid public key");
+        }
     }
 
     void finish() {
         for (const auto& [name, _] : params_.terms)
-            if (!used_.count(name)) throw Error(ErrorKind::Language, "UnusedParameter", name);
+            if (!used_.count(name)) throw Error::parameter(LanguageError::UnusedParameter, name);
         for (const auto& [name, _] : params_.public_keys)
-            if (!used_.count(name)) throw Error(ErrorKind::Language, "UnusedParameter", name);
+            if (!used_.count(name)) throw Error::parameter(LanguageError::UnusedParameter, name);
     }
 
   private:
-    [[noreturn]] void fail(const char* what) const {
-        throw Error(ErrorKind::Language, "ParseError",
-                    std::string(what) + " at offset " + std::to_string(pos_));
-    }
+    [[noreturn]] void fail(const char* what) const { throw Error::parse_error(pos_, what); }
 
     void skip() {
         while (pos_ < src_.size()) {
@@ -316,7 +317,7 @@ class Parser {
                 std::string p = parameter_name();
                 auto it = params_.public_keys.find(p);
                 if (it == params_.public_keys.end())
-                    throw Error(ErrorKind::Language, "UnknownParameter", p);
+                    throw Error::parameter(LanguageError::UnknownParameter, std::string(p));
                 used_.insert(p);
                 s.public_key = it->second;
             } else {
@@ -546,7 +547,7 @@ class Parser {
                 std::string p = parameter_name();
                 auto it = params_.terms.find(p);
                 if (it == params_.terms.end())
-                    throw Error(ErrorKind::Language, "UnknownParameter", p);
+                    throw Error::parameter(LanguageError::UnknownParameter, std::string(p));
                 used_.insert(p);
                 return it->second;
             }

@@ -298,8 +298,8 @@ std::string to_string(const Expression& expression) {
 }
 
 std::string to_string(const PublicKey& key) {
-    return (key.algorithm == PublicKey::Algorithm::Ed25519 ? "ed25519/" : "secp256r1/") +
-           hex(key.bytes);
+    return (key.algorithm() == PublicKey::Algorithm::Ed25519 ? "ed25519/" : "secp256r1/") +
+           hex(key.bytes());
 }
 
 std::string to_string(const Scope& scope) {
@@ -309,7 +309,7 @@ std::string to_string(const Scope& scope) {
         case Scope::Kind::Previous:
             return "previous";
         case Scope::Kind::PublicKey:
-            return to_string(scope.public_key);
+            return scope.public_key ? to_string(*scope.public_key) : std::string();
     }
     return {};
 }

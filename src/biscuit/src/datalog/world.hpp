@@ -5,6 +5,7 @@
 
 #include <biscuit/datalog/engine.hpp>
 #include <chrono>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -76,6 +77,9 @@ class World {
 
     // Restarts the wall-clock budget (for queries made after authorization).
     void restart_clock();
+    // Held by AuthorizationOutcome::query() and world(): a query interns values and restarts the
+    // clock, so queries over one world take turns.
+    std::mutex query_mutex;
 
     // The authorizer's view of the code it ran, for WorldView.
     WorldView code_view;

@@ -246,7 +246,7 @@ class Encoder {
                 out.set_scopetype(schema::Scope::Previous);
                 break;
             case Scope::Kind::PublicKey:
-                out.set_publickey(static_cast<std::int64_t>(keys_.intern(s.public_key)));
+                out.set_publickey(static_cast<std::int64_t>(keys_.intern(*s.public_key)));
                 break;
         }
     }
@@ -269,9 +269,7 @@ BlockCode decode_block(const schema::Block& block, const SymbolTable& symbols,
                        const PublicKeyTable& keys, bool third_party) {
     const std::uint32_t version = block.has_version() ? block.version() : 0;
     if (version < kMinBlockVersion || version > kMaxBlockVersion)
-        throw Error(ErrorKind::Format, "Version",
-                    "minimum " + std::to_string(kMinBlockVersion) + ", maximum " +
-                        std::to_string(kMaxBlockVersion) + ", actual " + std::to_string(version));
+        throw Error::version(kMinBlockVersion, kMaxBlockVersion, version);
     if (third_party && version < kDatalog32)
         malformed("third-party blocks are only supported in datalog v3.2+");
 
@@ -329,8 +327,8 @@ void encode_block(const BlockCode& code, const std::string& context, SymbolTable
     for (auto& s : symbols.appended_since(symbol_mark)) out.add_symbols(std::move(s));
     for (const auto& k : keys.appended_since(key_mark)) {
         auto* key = out.add_publickeys();
-        key->set_algorithm(static_cast<schema::PublicKey::Algorithm>(k.algorithm));
-        key->set_key(std::string(k.bytes.begin(), k.bytes.end()));
+        key->set_algorithm(static_cast<schema::PublicKey::Algorithm>(k.algorithm()));
+        key->set_key(std::string(k.bytes().begin(), k.bytes().end()));
     }
     if (!context.empty()) out.set_context(context);
     out.set_version(std::max(code.version, required_version(code, false)));

@@ -7,8 +7,7 @@
 namespace biscuit::format {
 
 const datalog::PublicKey& PublicKeyTable::lookup(std::uint64_t index) const {
-    if (index >= keys_.size())
-        throw Error(ErrorKind::Format, "UnknownPublicKey", std::to_string(index));
+    if (index >= keys_.size()) throw Error(FormatError::UnknownPublicKey, std::to_string(index));
     return keys_[index];
 }
 

@@ -32,7 +32,7 @@ std::int64_t default_index(std::string_view symbol) {
 const std::string& SymbolTable::lookup(std::uint64_t index) const {
     if (index < kDefaultSymbols.size()) return default_symbol(index);
     if (index >= kOffset && index - kOffset < symbols_.size()) return symbols_[index - kOffset];
-    throw Error(ErrorKind::Format, "UnknownSymbol", std::to_string(index));
+    throw Error(FormatError::UnknownSymbol, std::to_string(index));
 }
 
 std::uint64_t SymbolTable::intern(std::string_view symbol) {
@@ -48,7 +48,7 @@ std::uint64_t SymbolTable::intern(std::string_view symbol) {
 void SymbolTable::extend(const std::vector<std::string>& symbols) {
     for (const auto& s : symbols) {
         if (default_index(s) >= 0 || index_.contains(s))
-            throw Error(ErrorKind::Format, "SymbolTableOverlap");
+            throw Error(FormatError::SymbolTableOverlap);
         index_.emplace(s, kOffset + symbols_.size());
         symbols_.push_back(s);
     }

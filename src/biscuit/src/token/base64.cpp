@@ -53,16 +53,15 @@ std::vector<std::uint8_t> base64_decode(std::string_view text) {
         text.remove_suffix(1);
         ++padding;
     }
-    if (text.size() % 4 == 1) throw Error(ErrorKind::Base64, "InvalidLength");
-    if (padding > 0 && (text.size() + padding) % 4 != 0)
-        throw Error(ErrorKind::Base64, "InvalidPadding");
+    if (text.size() % 4 == 1) throw Error(Base64Error::InvalidLength);
+    if (padding > 0 && (text.size() + padding) % 4 != 0) throw Error(Base64Error::InvalidPadding);
     std::vector<std::uint8_t> out;
     out.reserve(text.size() * 3 / 4);
     std::uint32_t acc = 0;
     int bits = 0;
     for (char c : text) {
         std::int8_t v = kDecode[static_cast<unsigned char>(c)];
-        if (v < 0) throw Error(ErrorKind::Base64, "InvalidCharacter");
+        if (v < 0) throw Error(Base64Error::InvalidCharacter);
         acc = acc << 6 | static_cast<std::uint32_t>(v);
         bits += 6;
         if (bits >= 8) {
@@ -71,8 +70,7 @@ std::vector<std::uint8_t> base64_decode(std::string_view text) {
         }
     }
     // Leftover bits must be zero, so that one token has one text form.
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-        throw Error(ErrorKind::Base64, "InvalidLastSymbol");
+    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) throw Error(Base64Error::InvalidLastSymbol);
     return out;
 }
 

@@ -19,7 +19,7 @@ namespace schema = format::schema;
 constexpr std::size_t kMaxBlocks = 63;
 
 [[noreturn]] void malformed(std::string detail) {
-    throw Error(ErrorKind::Format, "DeserializationError", "deserialization error: " + detail);
+    throw Error(FormatError::DeserializationError, "deserialization error: " + detail);
 }
 
 std::span<const std::uint8_t> as_bytes(const std::string& s) {
@@ -77,7 +77,7 @@ void verify_chain(const std::vector<SignedBlock>& blocks, const std::optional<Pu
         }
         if (b.external) {
             if (i == 0)
-                throw Error(ErrorKind::Format, "Signature/InvalidSignature",
+                throw Error(FormatError::InvalidSignature,
                             "the authority block must not contain an external signature");
             auto payload = crypto::external_signature_payload(
                 b.data, blocks[i - 1].next_key, blocks[i - 1].signature, b.signature_format);
@@ -87,7 +87,7 @@ void verify_chain(const std::vector<SignedBlock>& blocks, const std::optional<Pu
     const SignedBlock& last = blocks.back();
     if (const auto* secret = std::get_if<PrivateKey>(&proof)) {
         if (!secret->matches(last.next_key))
-            throw Error(ErrorKind::Format, "Signature/InvalidSignature",
+            throw Error(FormatError::InvalidSignature,
                         "the last public key does not match the private key");
     } else {
         auto payload = crypto::seal_signature_payload(last.data, last.next_key, last.signature);
@@ -96,15 +96,14 @@ void verify_chain(const std::vector<SignedBlock>& blocks, const std::optional<Pu
 }
 
 // Decodes every block's Datalog, building the token's symbol and key tables as it goes.
-void decode_blocks(Biscuit::State& state) {
+void decode_blocks(TokenInternals::State& state) {
     for (const SignedBlock& sb : state.signed_blocks) {
         schema::Block block;
         if (!parse_quietly(block, sb.data))
-            throw Error(ErrorKind::Format, "BlockDeserializationError",
-                        "error deserializing block");
+            throw Error(FormatError::BlockDeserializationError, "error deserializing block");
         const bool third_party = sb.external.has_value();
         std::vector<datalog::PublicKey> keys;
-        for (const auto& k : block.publickeys()) keys.push_back(key_from_proto(k).to_datalog());
+        for (const auto& k : block.publickeys()) keys.push_back(key_from_proto(k));
         std::vector<std::string> symbols(block.symbols().begin(), block.symbols().end());
 
         datalog::TokenBlock decoded;
@@ -116,7 +115,7 @@ void decode_blocks(Biscuit::State& state) {
             format::PublicKeyTable own_keys;
             own_keys.extend(keys);
             decoded.code = format::decode_block(block, own_symbols, own_keys, true);
-            decoded.external_key = sb.external->public_key.to_datalog();
+            decoded.external_key = sb.external->public_key;
         } else {
             state.symbols.extend(symbols);
             state.public_keys.extend(keys);
@@ -127,7 +126,19 @@ void decode_blocks(Biscuit::State& state) {
     }
 }
 
-Biscuit parse(std::span<const std::uint8_t> bytes, const std::optional<PublicKey>& root,
+// The one key a caller gave, whatever root_key_id the token names (the reference's behaviour
+// for a plain PublicKey).
+class SingleRootKey : public RootKeyProvider {
+  public:
+    explicit SingleRootKey(const PublicKey& key) : key_(key) {}
+    PublicKey choose(std::optional<std::uint32_t>) const override { return key_; }
+
+  private:
+    const PublicKey& key_;
+};
+
+// `roots` chooses the root key by the token's root_key_id; none: parsed unverified.
+Biscuit parse(std::span<const std::uint8_t> bytes, const RootKeyProvider* roots,
               const ParseOptions& options) {
     if (bytes.size() > options.max_size)
         malformed("token of " + std::to_string(bytes.size()) + " bytes, more than the " +
@@ -137,13 +148,13 @@ Biscuit parse(std::span<const std::uint8_t> bytes, const std::optional<PublicKey
     if (static_cast<std::size_t>(proto.blocks_size()) + 1 > kMaxBlocks)
         malformed("too many blocks");
 
-    auto state = std::make_shared<Biscuit::State>(Biscuit::State{
+    auto state = std::make_shared<TokenInternals::State>(TokenInternals::State{
         proto.has_rootkeyid() ? std::optional<std::uint32_t>(proto.rootkeyid()) : std::nullopt,
         {},
         {},
         {},
         Bytes{},
-        root.has_value(),
+        roots != nullptr,
         {},
         {}});
     state->signed_blocks.push_back(signed_block_from_proto(proto.authority()));
@@ -159,9 +170,11 @@ Biscuit parse(std::span<const std::uint8_t> bytes, const std::optional<PublicKey
         malformed("the proof is empty");
     }
 
+    std::optional<PublicKey> root;
+    if (roots) root = roots->choose(state->root_key_id);
     verify_chain(state->signed_blocks, root, state->proof);
     decode_blocks(*state);
-    return Biscuit(std::move(state));
+    return TokenInternals::make(std::move(state));
 }
 
 std::vector<std::uint8_t> decode_text(std::string_view text, const ParseOptions& options) {
@@ -209,21 +222,33 @@ Biscuit::Biscuit(std::shared_ptr<const State> state) : state_(std::move(state)) 
 
 Biscuit Biscuit::from_bytes(std::span<const std::uint8_t> bytes, const PublicKey& root,
                             const ParseOptions& options) {
-    return parse(bytes, root, options);
+    const SingleRootKey roots(root);
+    return parse(bytes, &roots, options);
 }
 
 Biscuit Biscuit::from_base64(std::string_view text, const PublicKey& root,
                              const ParseOptions& options) {
-    return parse(decode_text(text, options), root, options);
+    const SingleRootKey roots(root);
+    return parse(decode_text(text, options), &roots, options);
+}
+
+Biscuit Biscuit::from_bytes(std::span<const std::uint8_t> bytes, const RootKeyProvider& roots,
+                            const ParseOptions& options) {
+    return parse(bytes, &roots, options);
+}
+
+Biscuit Biscuit::from_base64(std::string_view text, const RootKeyProvider& roots,
+                             const ParseOptions& options) {
+    return parse(decode_text(text, options), &roots, options);
 }
 
 Biscuit Biscuit::unverified_from_bytes(std::span<const std::uint8_t> bytes,
                                        const ParseOptions& options) {
-    return parse(bytes, std::nullopt, options);
+    return parse(bytes, nullptr, options);
 }
 
 Biscuit Biscuit::unverified_from_base64(std::string_view text, const ParseOptions& options) {
-    return parse(decode_text(text, options), std::nullopt, options);
+    return parse(decode_text(text, options), nullptr, options);
 }
 
 Biscuit Biscuit::mint(const KeyPair& root, const BlockBuilder& authority,
@@ -241,7 +266,7 @@ Biscuit Biscuit::attenuate(const BlockBuilder& block) const {
     const auto* secret = std::get_if<PrivateKey>(&state_->proof);
     if (!secret) throw Error(ErrorKind::AppendOnSealed, "AppendOnSealed");
     if (state_->signed_blocks.size() + 1 > kMaxBlocks)
-        throw Error(ErrorKind::Format, "DeserializationError", "too many blocks");
+        throw Error(FormatError::DeserializationError, "too many blocks");
     auto next = KeyPair::generate(secret->algorithm());
     State state = *state_;
     state.signed_blocks.push_back(sign_block(block.code(), block.context(), state.symbols,
@@ -310,7 +335,7 @@ Biscuit Biscuit::append_third_party(const PublicKey& external_key,
         malformed("not third-party block contents");
     const PublicKey signer = key_from_proto(contents.externalsignature().publickey());
     if (!(signer == external_key))
-        throw Error(ErrorKind::Format, "Signature/InvalidSignature",
+        throw Error(FormatError::InvalidSignature,
                     "the block is not signed by the expected third party");
     const SignedBlock& last = state_->signed_blocks.back();
     const Bytes data(contents.payload().begin(), contents.payload().end());
@@ -321,15 +346,15 @@ Biscuit Biscuit::append_third_party(const PublicKey& external_key,
 
     schema::Block block;
     if (!parse_quietly(block, data))
-        throw Error(ErrorKind::Format, "BlockDeserializationError", "error deserializing block");
+        throw Error(FormatError::BlockDeserializationError, "error deserializing block");
     format::SymbolTable own_symbols;
     own_symbols.extend({block.symbols().begin(), block.symbols().end()});
     format::PublicKeyTable own_keys;
     std::vector<datalog::PublicKey> keys;
-    for (const auto& k : block.publickeys()) keys.push_back(key_from_proto(k).to_datalog());
+    for (const auto& k : block.publickeys()) keys.push_back(key_from_proto(k));
     own_keys.extend(keys);
     datalog::TokenBlock decoded_block{format::decode_block(block, own_symbols, own_keys, true),
-                                      external_key.to_datalog()};
+                                      external_key};
 
     auto next = KeyPair::generate(secret->algorithm());
     SignedBlock signed_block{

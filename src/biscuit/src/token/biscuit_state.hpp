@@ -39,4 +39,11 @@ struct Biscuit::State {
     format::PublicKeyTable public_keys;
 };
 
+// The library's access to a Biscuit's inside (its constructor and State are private).
+struct TokenInternals {
+    using State = Biscuit::State;
+    static Biscuit make(std::shared_ptr<const State> state) { return Biscuit(std::move(state)); }
+    static const State& state(const Biscuit& token) { return *token.state_; }
+};
+
 }  // namespace biscuit

@@ -4,6 +4,7 @@
 // Strings are held by value: the wire layer resolves symbol-table indices when it reads a block
 // and interns them again when it writes one; the engine interns internally for speed.
 
+#include <biscuit/public_key.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -144,17 +145,13 @@ struct Expression {
     std::vector<Op> ops;
 };
 
-struct PublicKey {
-    enum class Algorithm : std::uint8_t { Ed25519 = 0, Secp256r1 = 1 };
-    Algorithm algorithm = Algorithm::Ed25519;
-    Bytes bytes;  // 32 bytes (Ed25519) or 33 bytes, SEC1 compressed (secp256r1)
-    friend bool operator==(const PublicKey&, const PublicKey&) = default;
-};
+// The library's one public key type (biscuit/public_key.hpp), checked when built.
+using PublicKey = biscuit::PublicKey;
 
 struct Scope {
     enum class Kind : std::uint8_t { Authority, Previous, PublicKey };
     Kind kind = Kind::Authority;
-    biscuit::datalog::PublicKey public_key;  // for Kind::PublicKey
+    std::optional<biscuit::PublicKey> public_key;  // set for Kind::PublicKey
     friend bool operator==(const Scope&, const Scope&) = default;
 };
 

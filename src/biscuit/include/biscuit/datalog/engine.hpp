@@ -61,8 +61,10 @@ struct WorldView {
 class World;
 
 // The result of one authorization, and the world it produced for later queries. Copies share
-// the world; query() evaluates in it, so one outcome is not for concurrent queries (separate
-// authorize() calls are independent and may run on any threads).
+// the world. Thread-safety: every member may be called from several threads at once on one
+// outcome or its copies; query() and world() take turns on the world's mutex (a query interns
+// values and restarts the run-limit clock), so concurrent queries are safe but not parallel.
+// Separate authorize() calls are independent and run in parallel on any threads.
 class AuthorizationOutcome {
   public:
     bool ok() const { return !error_.has_value(); }

@@ -15,8 +15,9 @@ namespace biscuit::datalog {
 // position takes a term; in a `trusting` list it takes a public key. An unknown or unused
 // parameter is a Language error ("UnknownParameter" / "UnusedParameter").
 struct Parameters {
-    std::map<std::string, Term, std::less<>> terms;
-    std::map<std::string, PublicKey, std::less<>> public_keys;
+    // Default member initializers: `{.terms = {...}}` leaves the others out without a warning.
+    std::map<std::string, Term, std::less<>> terms{};
+    std::map<std::string, PublicKey, std::less<>> public_keys{};
     // The spec calls a rule whose head variables do not all appear in its body unsafe; the
     // parser rejects it (Language/UnsafeRule) unless this is set, e.g. to reproduce the samples'
     // deliberately invalid blocks (the engine still refuses them: FailedLogic/InvalidBlockRule).
