@@ -51,11 +51,18 @@ using ResultChannel =
 // coroutine's frame, never in the broker thread: a channel must not outlive its io_context, and
 // the broker thread may hold a Mailbox longer (until the deadline). The coroutine detaches the
 // channel before it goes; a result that comes later is dropped.
+//
+// An asynchronous execution's mailbox also holds its result sink: its channel is told only the
+// confirm (or the failure that means the request was not queued); the ending goes to the sink,
+// and no coroutine waits for it.
 class Mailbox {
   public:
     explicit Mailbox(ResultChannel& channel) : channel_(&channel) {}
+    Mailbox(ResultChannel& channel, ResultSink sink)
+        : channel_(&channel), sink_(std::move(sink)), async_(true) {}
 
     bool deliver(Outcome outcome) {
+        if (async_) return deliver_async(std::move(outcome));
         std::lock_guard lock(mutex_);
         return channel_ && channel_->try_send(boost::system::error_code{}, std::move(outcome));
     }
@@ -63,10 +70,55 @@ class Mailbox {
         std::lock_guard lock(mutex_);
         channel_ = nullptr;
     }
+    // RabbitMQ confirmed the publication (basic.ack). Nothing to do for a sync execution.
+    void confirmed() {
+        if (!async_) return;
+        std::lock_guard lock(mutex_);
+        tell_confirmed();
+    }
 
   private:
+    // Called with mutex_ held.
+    void tell_confirmed() {
+        if (confirmed_) return;
+        confirmed_ = true;
+        // Code 0: no runtime's code; the submitter reads it as "confirmed".
+        if (channel_) channel_->try_send(boost::system::error_code{}, Outcome{ExecutionResult{}});
+    }
+
+    // Called on the broker thread only, like confirmed(): sink_ is its own.
+    bool deliver_async(Outcome outcome) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!confirmed_) {
+                if (auto* error = std::get_if<ecf::Error>(&outcome)) {
+                    // Not queued: the submitter answers it (503...), the sink is never told.
+                    sink_ = nullptr;
+                    return channel_ && channel_->try_send(boost::system::error_code{},
+                                                          Outcome{std::move(*error)});
+                }
+                // A result before its confirm: the request was queued all the same.
+                tell_confirmed();
+            }
+        }
+        if (!sink_) return false;
+        ResultSink sink = std::move(sink_);
+        sink_ = nullptr;
+        AsyncEnding ending;
+        if (auto* error = std::get_if<ecf::Error>(&outcome)) {
+            ending.error = std::move(*error);
+        } else {
+            ending.result = std::move(std::get<ExecutionResult>(outcome));
+        }
+        sink(std::move(ending));
+        return true;
+    }
+
     std::mutex mutex_;
     ResultChannel* channel_;
+    ResultSink sink_;
+    const bool async_ = false;
+    bool confirmed_ = false;
 };
 
 // Turns an SR's result message (contract §4) into an outcome.
@@ -477,7 +529,8 @@ class AmqpExecutionBroker::State {
     void handle(AmqpConfirm& c) {
         if (c.channel != kPublishChannel) return;
         const auto unconfirmed_before = router_.unconfirmed_count();
-        auto refused = router_.confirm(c.delivery_tag, c.multiple, c.ack);
+        auto refused = router_.confirm(c.delivery_tag, c.multiple, c.ack,
+                                       [](Router::Entry& entry) { entry.waiter->confirmed(); });
         (c.ack ? published_ : refused_)
             .fetch_add(unconfirmed_before - router_.unconfirmed_count(), std::memory_order_relaxed);
         for (auto& entry : refused) {
@@ -530,10 +583,12 @@ class AmqpExecutionBroker::State {
     }
 
     void expire_pending() {
-        // The waiters have given up on their own timers (Timeout); late results will be dropped.
+        // The sync waiters give up on their own timers (Timeout), the async ones are told here;
+        // late results will be dropped.
         for (auto& entry : router_.take_past_deadline(Clock::now())) {
             spdlog::debug("request {} passed its deadline", entry.request_id);
-            unbind(entry);
+            answer(entry,
+                   ecf::Error(ErrorKind::Timeout, "no result before the execution deadline"));
         }
     }
 
@@ -744,6 +799,41 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
     if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
     if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
     co_return std::move(std::get<ExecutionResult>(result));
+}
+
+asio::awaitable<void> AmqpExecutionBroker::submit_async(ExecutionRequest request, ResultSink sink) {
+    using namespace asio::experimental::awaitable_operators;
+    if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
+        throw ecf::Error(ErrorKind::Internal,
+                         "the requirement's FLAVOUR is not a valid queue name");
+    }
+    if (request.request_id.empty() || request.request_id.size() > kMaxQueueName) {
+        throw ecf::Error(ErrorKind::Internal, "invalid request id");
+    }
+    if (request.deadline <= Clock::now()) {
+        throw ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
+    }
+    // Not counted in max_waiting_executions: asynchronous executions are bounded by their
+    // store, which reserved this one's slot before.
+    auto executor = co_await asio::this_coro::executor;
+    ResultChannel channel(executor, 1);
+    auto mailbox = std::make_shared<Mailbox>(channel, std::move(sink));
+    struct MailboxDetach {
+        Mailbox& mailbox;
+        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
+    } detach_on_exit{*mailbox};
+
+    asio::steady_timer timer(executor, request.deadline);
+    state_->submit(std::move(request), mailbox);
+    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (outcome.index() == 1) {
+        throw ecf::Error(ErrorKind::Timeout, "the execution request was not confirmed in time");
+    }
+    auto& [ec, result] = std::get<0>(outcome);
+    if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
+    if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
+    co_return;  // confirmed
 }
 
 }  // namespace ecf::broker

@@ -81,6 +81,7 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     void stop();
 
     boost::asio::awaitable<ExecutionResult> execute(ExecutionRequest request) override;
+    boost::asio::awaitable<void> submit_async(ExecutionRequest request, ResultSink sink) override;
 
     bool connected() const;
     // A new bound on the executions waiting at once (a configuration reload); those already

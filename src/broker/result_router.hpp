@@ -55,8 +55,13 @@ class ResultRouter {
     }
 
     // A publisher confirm (basic.ack / basic.nack) for `tag`, or every tag up to it with
-    // `multiple`. Returns the entries whose publication was refused (nack), taken.
+    // `multiple`. Returns the entries whose publication was refused (nack), taken; each acked
+    // entry still waiting is shown to `on_ack` (an asynchronous execution answers then).
     std::vector<Entry> confirm(std::uint64_t tag, bool multiple, bool ack) {
+        return confirm(tag, multiple, ack, [](Entry&) {});
+    }
+    template <typename OnAck>
+    std::vector<Entry> confirm(std::uint64_t tag, bool multiple, bool ack, OnAck on_ack) {
         auto begin = multiple ? unconfirmed_.begin() : unconfirmed_.find(tag);
         auto end = multiple ? unconfirmed_.upper_bound(tag) : begin;
         if (!multiple && begin != unconfirmed_.end()) ++end;
@@ -64,7 +69,10 @@ class ResultRouter {
         for (auto it = begin; it != end; ++it) {
             if (!ack) refused.push_back(it->second);
             auto item = items_.find(it->second);
-            if (item != items_.end()) item->second.tag.reset();
+            if (item != items_.end()) {
+                item->second.tag.reset();
+                if (ack) on_ack(item->second.entry);
+            }
         }
         unconfirmed_.erase(begin, end);
         return take_ids(refused);

@@ -66,3 +66,54 @@ void add_server_readings(observability::ServiceMetrics& metrics, const http::Ser
 }
 
 }  // namespace ecf::cli
+
+namespace ecf::cli {
+
+void add_async_readings(observability::ServiceMetrics& metrics,
+                        std::shared_ptr<async_execution::AsyncResultStore> store) {
+    using Stats = async_execution::AsyncStoreStats;
+    using Limits = async_execution::AsyncStoreLimits;
+    const auto stat = [store](std::size_t Stats::*field) {
+        return [store, field] { return static_cast<double>(store->stats().*field); };
+    };
+    const auto count = [store](std::uint64_t Stats::*field) {
+        return [store, field] { return static_cast<double>(store->stats().*field); };
+    };
+    const auto limit = [store](std::size_t Limits::*field) {
+        return [store, field] { return static_cast<double>(store->limits().*field); };
+    };
+    metrics.add_reading("ecf_async_accepted_total",
+                        "Asynchronous executions accepted (202 after RabbitMQ's confirm)", true,
+                        count(&Stats::accepted));
+    metrics.add_reading("ecf_async_refused_full_total",
+                        "Asynchronous executions refused (503): the result store was full", true,
+                        count(&Stats::refused_full));
+    metrics.add_reading("ecf_async_results_ready_total", "Asynchronous results stored READY", true,
+                        count(&Stats::ready));
+    metrics.add_reading("ecf_async_results_failed_total",
+                        "Asynchronous results stored FAILED (runtime error, timeout, too large)",
+                        true, count(&Stats::failed));
+    metrics.add_reading("ecf_async_evictions_total",
+                        "Finished asynchronous results dropped early to make room (oldest first)",
+                        true, count(&Stats::evictions));
+    metrics.add_reading("ecf_async_expired_total",
+                        "Asynchronous results dropped at the end of async_result_ttl", true,
+                        count(&Stats::expired));
+    metrics.add_reading("ecf_async_store_entries",
+                        "Asynchronous executions kept (working or finished)", false,
+                        stat(&Stats::entries));
+    metrics.add_reading("ecf_async_store_bytes", "Bytes of the asynchronous results kept", false,
+                        stat(&Stats::bytes));
+    metrics.add_reading("ecf_async_long_poll_waiters", "Long polls waiting for a result", false,
+                        stat(&Stats::waiters));
+    metrics.add_reading("ecf_async_store_max_entries", "async_max_results", false,
+                        limit(&Limits::max_results));
+    metrics.add_reading("ecf_async_store_max_bytes", "async_store_bytes", false,
+                        limit(&Limits::store_bytes));
+    metrics.add_reading("ecf_async_max_result_bytes", "async_max_result_bytes", false,
+                        limit(&Limits::max_result_bytes));
+    metrics.add_reading("ecf_async_max_long_poll_waiters", "async_max_waiters", false,
+                        limit(&Limits::max_waiters));
+}
+
+}  // namespace ecf::cli

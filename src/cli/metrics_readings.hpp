@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "async_execution/async_result_store.hpp"
 #include "auth/biscuit_token_authorizer.hpp"
 #include "auth/root_key_source.hpp"
 #include "broker/amqp_execution_broker.hpp"
@@ -21,6 +22,11 @@ void add_token_cache_readings(observability::ServiceMetrics& metrics,
 // The broker connection's state and counts (connections, confirms, refusals, results).
 void add_broker_readings(observability::ServiceMetrics& metrics,
                          const broker::AmqpExecutionBroker& broker);
+
+// The asynchronous results' store: accepted, stored by state, entries and bytes with their
+// limits, evictions, long polls.
+void add_async_readings(observability::ServiceMetrics& metrics,
+                        std::shared_ptr<async_execution::AsyncResultStore> store);
 
 // The document cache's hits and misses.
 void add_document_cache_readings(observability::ServiceMetrics& metrics,

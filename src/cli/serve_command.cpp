@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "async_execution/async_result_store.hpp"
 #include "auth/biscuit_token_authorizer.hpp"
 #include "auth/cognit_frontend_root_key_source.hpp"
 #include "auth/fixed_root_key_source.hpp"
@@ -152,6 +153,15 @@ http::ServerOptions server_options(const config::Config& config, std::size_t des
     return options;
 }
 
+async_execution::AsyncStoreLimits async_limits(const config::Config& config) {
+    return {.result_ttl = config.async_result_ttl,
+            .max_results = config.async_max_results,
+            .max_result_bytes = config.async_max_result_bytes,
+            .store_bytes = config.async_store_bytes,
+            .max_waiters = config.async_max_waiters,
+            .max_waiters_per_user = config.async_max_waiters_per_user};
+}
+
 std::string url_host(const std::string& host) {
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -226,8 +236,15 @@ int serve(const std::string& config_path, bool path_given) {
         *backends.tokens, *backends.documents, broker,
         {config.execution_timeout, config.queue_allowance, config.max_waiting_executions_per_user},
         execution::make_uuid4, metrics);
+    // Asynchronous executions keep their results here; created before the broker's sinks can
+    // reach it, destroyed after the broker thread (shared by them).
+    auto async_store = std::make_shared<async_execution::AsyncResultStore>(async_limits(config));
+    executions.set_async_store(async_store);
+    auto async_settings = std::make_shared<http::AsyncApiSettings>();
+    async_settings->mode_async_accepted = config.async_mode == "accepted";
+    async_settings->max_wait = config.async_max_wait;
     http::Router router;
-    http::add_api_routes(router, executions, *backends.tokens);
+    http::add_api_routes(router, executions, *backends.tokens, async_store, async_settings);
     if (backends.standalone) backends.standalone->add_routes(router);
     http::add_docs_routes(router, {"Edge Cluster Frontend", kVersion});
     // Set on the first SIGINT/SIGTERM, before the drain: load balancers see /readyz fail at once.
@@ -244,6 +261,7 @@ int serve(const std::string& config_path, bool path_given) {
                          metrics, requests_answered},
                         logger);
     add_broker_readings(*metrics, broker);
+    add_async_readings(*metrics, async_store);
     add_server_readings(*metrics, server);
     if (backends.document_cache) add_document_cache_readings(*metrics, backends.document_cache);
     if (backends.keys) add_root_key_readings(*metrics, backends.keys);
@@ -275,6 +293,7 @@ int serve(const std::string& config_path, bool path_given) {
         readiness.cancel();
         reload_signal.cancel();
         memory_trimmer.stop();
+        async_store->wake_all();  // long polls answer now, not at their wait's end
         server.shutdown([&io] { io.stop(); });
         signals.async_wait([&io](const boost::system::error_code& again, int) {
             if (!again) io.stop();
@@ -295,6 +314,9 @@ int serve(const std::string& config_path, bool path_given) {
             backends.document_cache->set_limits(next.document_cache_ttl,
                                                 next.document_cache_entries);
         }
+    };
+    const auto apply_async_limits = [&async_store](const config::Config& next) {
+        async_store->set_limits(async_limits(next));
     };
     ConfigReloader reloader(
         config_path, path_given, loaded,
@@ -319,6 +341,20 @@ int serve(const std::string& config_path, bool path_given) {
           [&executions](const config::Config& next) {
               executions.set_max_waiting_per_user(next.max_waiting_executions_per_user);
           }},
+         {"async_mode",
+          [&async_settings](const config::Config& next) {
+              async_settings->mode_async_accepted = next.async_mode == "accepted";
+          }},
+         {"async_max_wait",
+          [&async_settings](const config::Config& next) {
+              async_settings->max_wait = next.async_max_wait;
+          }},
+         {"async_result_ttl", apply_async_limits},
+         {"async_max_results", apply_async_limits},
+         {"async_max_result_bytes", apply_async_limits},
+         {"async_store_bytes", apply_async_limits},
+         {"async_max_waiters", apply_async_limits},
+         {"async_max_waiters_per_user", apply_async_limits},
          {"document_cache_ttl", apply_document_cache},
          {"document_cache_entries", apply_document_cache}},
         logger);

@@ -63,6 +63,23 @@ struct Config {
     std::size_t max_waiting_executions = 10'000;
     // Executions one user may have waiting at once (0: no limit); beyond it new ones get 429.
     std::size_t max_waiting_executions_per_user = 1'000;
+    // Asynchronous executions (README "Asynchronous executions"). async_mode: "sync" (the
+    // default: mode=async is answered as sync, contract §1; `Prefer: respond-async` asks for a
+    // 202) or "accepted" (every mode=async request is answered 202).
+    std::string async_mode = "sync";
+    // How long a finished asynchronous result is kept, seconds.
+    std::chrono::milliseconds async_result_ttl{600'000};
+    // Asynchronous executions kept at once (working or finished); beyond it new ones get 503.
+    std::size_t async_max_results = 100'000;
+    // Largest result kept; a larger one is stored as FAILED with the reason.
+    std::size_t async_max_result_bytes = 1024 * 1024;
+    // All kept results' bytes together.
+    std::size_t async_store_bytes = 256 * 1024 * 1024;
+    // Longest long poll (GET ?wait=, `Prefer: wait=`), seconds.
+    std::chrono::milliseconds async_max_wait{30'000};
+    // Long polls at once, in all and per user; beyond them 429.
+    std::size_t async_max_waiters = 10'000;
+    std::size_t async_max_waiters_per_user = 100;
     // Standalone mode's data folder (SQLite documents, users, root key pair).
     std::string data_dir = "/var/lib/cognit-ecf";
     // Standalone documents (requirements and functions) one user may own; beyond it, 403.

@@ -274,6 +274,52 @@ const std::vector<KeySetter>& key_setters() {
                      parse_unsigned("max_waiting_executions_per_user", *v, 0, 10'000'000);
              }
          }},
+        {"async_mode",
+         [](Config& c, const V& v) {
+             if (!v) return;
+             const std::string value = trimmed(*v);
+             if (value != "sync" && value != "accepted") {
+                 refuse("async_mode", "must be sync or accepted");
+             }
+             c.async_mode = value;
+         }},
+        {"async_result_ttl",
+         [](Config& c, const V& v) {
+             if (v) c.async_result_ttl = parse_seconds("async_result_ttl", *v, false);
+         }},
+        {"async_max_results",
+         [](Config& c, const V& v) {
+             if (v) c.async_max_results = parse_unsigned("async_max_results", *v, 1, 10'000'000);
+         }},
+        {"async_max_result_bytes",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.async_max_result_bytes =
+                     parse_unsigned("async_max_result_bytes", *v, 64, 1024ull * 1024 * 1024);
+             }
+         }},
+        {"async_store_bytes",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.async_store_bytes =
+                     parse_unsigned("async_store_bytes", *v, 1024, 64ull * 1024 * 1024 * 1024);
+             }
+         }},
+        {"async_max_wait",
+         [](Config& c, const V& v) {
+             if (v) c.async_max_wait = parse_seconds("async_max_wait", *v, true);
+         }},
+        {"async_max_waiters",
+         [](Config& c, const V& v) {
+             if (v) c.async_max_waiters = parse_unsigned("async_max_waiters", *v, 0, 1'000'000);
+         }},
+        {"async_max_waiters_per_user",
+         [](Config& c, const V& v) {
+             if (v) {
+                 c.async_max_waiters_per_user =
+                     parse_unsigned("async_max_waiters_per_user", *v, 0, 1'000'000);
+             }
+         }},
         {"data_dir",
          [](Config& c, const V& v) {
              if (v) c.data_dir = parse_text("data_dir", *v);

@@ -7,12 +7,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string_view>
 
+#include "async_execution/result_wait.hpp"
 #include "core/error.hpp"
 
 namespace ecf::execution {
@@ -89,13 +91,14 @@ std::string request_message(const std::string& request_id, const ExecutionCall& 
 }
 
 ExecutionOutcome outcome_of(broker::ExecutionResult result) {
-    if (result.code == 200) return {200, std::move(result.message)};
+    if (result.code == 200) return {200, std::move(result.message), {}};
     if (result.code < 100 || result.code > 599) {
         // Not a status a client could be given: the runtime misbehaved.
-        return {502, json::object{{"detail", "Serverless Runtime answered an invalid code"}}};
+        return {502, json::object{{"detail", "Serverless Runtime answered an invalid code"}}, {}};
     }
     return {static_cast<unsigned>(result.code),
-            json::object{{"detail", std::move(result.message)}}};
+            json::object{{"detail", std::move(result.message)}},
+            {}};
 }
 
 // What the token is asked to allow, as far as it is known before any document is read (the
@@ -120,7 +123,27 @@ observability::ExecutionEnding ending_of(ErrorKind kind) {
     }
 }
 
+// How long a store full of working executions asks new asynchronous work to wait.
+constexpr std::chrono::seconds kStoreFullRetryAfter{5};
+
 }  // namespace
+
+json::object async_response(const std::string& id, const async_execution::AsyncView& view) {
+    json::object body{{"status", async_execution::name_of(view.state)}};
+    if (view.state == async_execution::AsyncState::Working) {
+        body["res"] = nullptr;
+    } else {
+        boost::system::error_code ec;
+        body["res"] = json::parse(view.result_json, ec);
+        if (ec) body["res"] = nullptr;  // stored by us, serialized: cannot happen
+    }
+    body["exec_id"] = json::object{{"faas_task_uuid", id}};
+    return body;
+}
+
+std::string async_location(const std::string& id) {
+    return "/v1/executions/" + id;
+}
 
 ExecutionService::ExecutionService(auth::TokenAuthorizer& authorizer,
                                    documents::DocumentSource& documents,
@@ -165,6 +188,10 @@ void ExecutionService::set_limits(ExecutionLimits limits) {
 
 void ExecutionService::set_max_waiting_per_user(std::size_t limit) {
     per_user_waiting_.set_limit(limit);
+}
+
+void ExecutionService::set_async_store(std::shared_ptr<async_execution::AsyncResultStore> store) {
+    async_store_ = std::move(store);
 }
 
 ExecutionLimits ExecutionService::limits() const {
@@ -247,6 +274,13 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         handed_over = Clock::now();
         if (observer_) observer_->queued(flavour);
         record.queued = true;
+        if (call.respond_async) {
+            auto outcome = co_await accept(std::move(request), call, trace);
+            finish(outcome.status == 202   ? observability::ExecutionEnding::Accepted
+                   : outcome.status == 200 ? observability::ExecutionEnding::Ok
+                                           : observability::ExecutionEnding::RuntimeError);
+            co_return outcome;
+        }
         auto outcome = outcome_of(co_await broker_.execute(std::move(request)));
         finish(outcome.status == 200 ? observability::ExecutionEnding::Ok
                                      : observability::ExecutionEnding::RuntimeError);
@@ -258,6 +292,55 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         finish(observability::ExecutionEnding::Rejected);
         throw;
     }
+}
+
+asio::awaitable<ExecutionOutcome> ExecutionService::accept(broker::ExecutionRequest request,
+                                                           const ExecutionCall& call,
+                                                           const ExecutionTrace& trace) {
+    auto store = async_store_;
+    if (!store) {
+        throw Error(ErrorKind::Unavailable, "asynchronous executions are not available");
+    }
+    const std::string id = request.request_id;
+    const auto deadline = request.deadline;
+    const auto owner = async_execution::owner_digest(trace.user);
+    // The slot first: a confirmed execution always has room for its result.
+    if (!store->reserve(id, owner, deadline)) {
+        throw Error(ErrorKind::Unavailable,
+                    "too many asynchronous executions are kept; try again later",
+                    kStoreFullRetryAfter);
+    }
+    // Runs on the broker thread: a small closure, no coroutine frame, kept until the ending.
+    broker::ResultSink sink = [store, id](broker::AsyncEnding ending) {
+        if (ending.result) {
+            store->complete(id, ending.result->code, json::serialize(ending.result->message));
+        } else if (ending.error) {
+            store->fail(id, ending.error->what());
+        }
+    };
+    try {
+        co_await broker_.submit_async(std::move(request), std::move(sink));
+    } catch (...) {
+        store->release(id);
+        throw;
+    }
+    store->accepted(id);
+    if (call.prefer_wait.count() > 0) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto wait = std::min(call.prefer_wait, left);
+        auto view = co_await async_execution::wait_for_result(*store, id, owner, wait);
+        // The runtime's own answer came in time: answered as a sync execution would be.
+        if (view && view->state != async_execution::AsyncState::Working && view->code != 0) {
+            boost::system::error_code ec;
+            auto message = json::parse(view->result_json, ec);
+            if (!ec) co_return outcome_of({view->code, std::move(message)});
+        }
+    }
+    auto view = store->find(id, owner).value_or(async_execution::AsyncView{});
+    ExecutionOutcome outcome{202, async_response(id, view), {}};
+    outcome.headers = {{"Preference-Applied", "respond-async"}, {"Location", async_location(id)}};
+    co_return outcome;
 }
 #pragma GCC diagnostic pop
 

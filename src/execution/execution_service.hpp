@@ -10,7 +10,10 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
+#include "async_execution/async_result_store.hpp"
 #include "auth/token_authorizer.hpp"
 #include "broker/execution_broker.hpp"
 #include "documents/document_source.hpp"
@@ -26,6 +29,12 @@ struct ExecutionCall {
     std::int64_t app_req_id = 0;
     std::string mode;           // "sync" or "async", passed on to the SR as is
     boost::json::array params;  // strings, opaque
+    // Answer 202 once the request is queued (RFC 7240 `Prefer: respond-async`, or mode=async
+    // with async_mode: accepted), rather than wait for the result.
+    bool respond_async = false;
+    // With respond_async: wait this long for the result first (`Prefer: wait=N`); when it comes
+    // in time, the answer is the sync one.
+    std::chrono::milliseconds prefer_wait{0};
 };
 
 // What is known of one execution as it goes, for the access log: filled in step by step, so that
@@ -41,7 +50,14 @@ struct ExecutionTrace {
 struct ExecutionOutcome {
     unsigned status = 200;
     boost::json::value body;
+    std::vector<std::pair<std::string, std::string>> headers;  // added to the answer's
 };
+
+// The body of an asynchronous execution's answers (202 and GET /v1/executions/{id}): the
+// Serverless Runtime's own AsyncExecResponse shape.
+boost::json::object async_response(const std::string& id, const async_execution::AsyncView& view);
+// Where an asynchronous execution's result is read.
+std::string async_location(const std::string& id);
 
 struct ExecutionLimits {
     // Longest time from a request's arrival to its answer: token, documents, queue and runtime.
@@ -81,6 +97,10 @@ class ExecutionService {
     ExecutionLimits limits() const;
     void set_max_waiting_per_user(std::size_t limit);
 
+    // Where asynchronous executions keep their results; without one (or null), they get 503
+    // and sync executions go on.
+    void set_async_store(std::shared_ptr<async_execution::AsyncResultStore> store);
+
   private:
     using Documents = std::tuple<documents::Document, documents::Document>;
 
@@ -96,6 +116,12 @@ class ExecutionService {
     boost::asio::awaitable<Documents> fetch_both(const Credentials& credentials,
                                                  const ExecutionCall& call);
 
+    // Reserves the store's slot, publishes, and answers 202 once RabbitMQ confirmed it (or the
+    // result, when it comes within the call's prefer_wait).
+    boost::asio::awaitable<ExecutionOutcome> accept(broker::ExecutionRequest request,
+                                                    const ExecutionCall& call,
+                                                    const ExecutionTrace& trace);
+
     auth::TokenAuthorizer& authorizer_;
     documents::DocumentSource& documents_;
     broker::ExecutionBroker& broker_;
@@ -106,6 +132,7 @@ class ExecutionService {
     RequestIdSource request_ids_;
     PerUserWaiting per_user_waiting_;
     std::shared_ptr<const observability::ExecutionObserver> observer_;
+    std::shared_ptr<async_execution::AsyncResultStore> async_store_;
 };
 
 }  // namespace ecf::execution

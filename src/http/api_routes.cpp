@@ -1,8 +1,11 @@
 #include "http/api_routes.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <charconv>
 
+#include "async_execution/result_wait.hpp"
 #include "http/bounded_json.hpp"
 #include "http/error_response.hpp"
 #include "http/validation_error.hpp"
@@ -68,6 +71,73 @@ std::string_view token_of(const Request& request) {
     return it->value();
 }
 
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// The preferences of RFC 7240 the API honours, from every `Prefer` header: respond-async and
+// wait=<seconds>. Others, and malformed values, are ignored, as the RFC asks.
+struct Preferences {
+    bool respond_async = false;
+    std::optional<std::chrono::seconds> wait;
+};
+
+Preferences preferences_of(const Request& request) {
+    Preferences found;
+    const auto [first, last] = request.equal_range("Prefer");
+    for (auto field = first; field != last; ++field) {
+        std::string_view rest = field->value();
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            item = trim(item.substr(0, item.find(';')));  // its parameters: none is used
+            const auto equals = item.find('=');
+            const auto name = trim(item.substr(0, equals));
+            std::string_view value = equals == std::string_view::npos
+                                         ? std::string_view{}
+                                         : trim(item.substr(equals + 1));
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+                value = value.substr(1, value.size() - 2);
+            }
+            if (equals_ignoring_case(name, "respond-async")) {
+                found.respond_async = true;
+            } else if (equals_ignoring_case(name, "wait")) {
+                std::uint32_t seconds = 0;
+                auto [end, ec] =
+                    std::from_chars(value.data(), value.data() + value.size(), seconds);
+                if (ec == std::errc{} && end == value.data() + value.size() && !value.empty()) {
+                    found.wait = std::chrono::seconds(seconds);
+                }
+            }
+        }
+    }
+    return found;
+}
+
+// A request id as this service makes them: a lowercase uuid4 text.
+bool is_execution_id(std::string_view id) {
+    if (id.size() != 36) return false;
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        const char c = id[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 json::object operation(std::string_view text) {
     return json::parse(text).as_object();
 }
@@ -123,6 +193,27 @@ const char* const kExecuteOperation = R"JSON({
   }
   })JSON";
 
+const char* const kExecutionResultOperation = R"JSON({
+  "summary": "Result of an asynchronous execution",
+  "description": "The state of an execution answered 202 (Prefer: respond-async), and its result once done, for the user who started it. Results are kept for async_result_ttl.",
+  "parameters": [
+    {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"},
+     "description": "The execution id (exec_id.faas_task_uuid of the 202)"},
+    {"name": "wait", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0},
+     "description": "Long poll: wait up to this many seconds (bounded by async_max_wait) for the execution to finish"},
+    {"name": "token", "in": "header", "required": true, "schema": {"type": "string"}}
+  ],
+  "responses": {
+    "200": {"description": "{status: WORKING|READY|FAILED, res, exec_id: {faas_task_uuid}}"},
+    "400": {"description": "Missing token in header"},
+    "401": {"description": "Token does not verify or is not authorized"},
+    "404": {"description": "No such execution for this user (unknown, expired or another user's)"},
+    "422": {"description": "Malformed id or wait"},
+    "429": {"description": "Too many long polls at once"},
+    "503": {"description": "Asynchronous executions are not available"}
+  }
+})JSON";
+
 const char* const kMetricsOperation = R"JSON({
   "summary": "Upload device metrics",
   "description": "Authorizes the token and accepts the metrics (they are not used).",
@@ -141,10 +232,13 @@ const char* const kMetricsOperation = R"JSON({
 }  // namespace
 
 void add_api_routes(Router& router, execution::ExecutionService& executions,
-                    auth::TokenAuthorizer& authorizer) {
+                    auth::TokenAuthorizer& authorizer,
+                    std::shared_ptr<async_execution::AsyncResultStore> store,
+                    std::shared_ptr<const AsyncApiSettings> async_settings) {
+    if (!async_settings) async_settings = std::make_shared<AsyncApiSettings>();
     router.add(
         beast_http::verb::post, "/v1/functions/{id}/execute",
-        [&executions](RequestContext& context) -> asio::awaitable<Response> {
+        [&executions, async_settings](RequestContext& context) -> asio::awaitable<Response> {
             ValidationProblems problems;
             execution::ExecutionCall call;
             auto id = integer_parameter(problems, context.path_params, "path", "id");
@@ -177,6 +271,15 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             call.function_id = *id;
             call.app_req_id = *app_req_id;
             call.token = std::string(token_of(context.request));
+            // Without `Prefer: respond-async` (and with the default async_mode), every request is
+            // answered as contract §1 says, mode=async included.
+            const auto preferences = preferences_of(context.request);
+            call.respond_async = preferences.respond_async ||
+                                 (call.mode == "async" && async_settings->mode_async_accepted);
+            if (call.respond_async && preferences.wait) {
+                call.prefer_wait = std::min<std::chrono::milliseconds>(*preferences.wait,
+                                                                       async_settings->max_wait);
+            }
 
             // The access log gets what is known of the execution, however it ends.
             execution::ExecutionTrace trace;
@@ -194,14 +297,63 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             try {
                 auto outcome = co_await executions.execute(call, trace);
                 note_for_the_log();
-                co_return json_response(static_cast<beast_http::status>(outcome.status),
-                                        outcome.body, context.request);
+                auto response = json_response(static_cast<beast_http::status>(outcome.status),
+                                              outcome.body, context.request);
+                for (const auto& [name, value] : outcome.headers) response.set(name, value);
+                co_return response;
             } catch (...) {
                 note_for_the_log();
                 throw;
             }
         },
         operation(kExecuteOperation), large_payload_limits());
+
+    router.add(
+        beast_http::verb::get, "/v1/executions/{id}",
+        [&authorizer, store, async_settings](RequestContext& context) -> asio::awaitable<Response> {
+            ValidationProblems problems;
+            const std::string id = context.path_params["id"];
+            if (!is_execution_id(id)) {
+                problems.add("uuid_parsing", "path", "id",
+                             "Input should be an execution id (a lowercase UUID)",
+                             json::string(id));
+            }
+            std::chrono::milliseconds wait{0};
+            if (auto w = context.query.find("wait"); w != context.query.end()) {
+                auto seconds = parse_integer(w->second);
+                if (!seconds || *seconds < 0) {
+                    problems.add("int_parsing", "query", "wait",
+                                 "Input should be a whole number of seconds, 0 or more",
+                                 json::string(w->second));
+                } else {
+                    // Bounded: a long poll holds a connection.
+                    wait = std::min<std::chrono::milliseconds>(
+                        std::chrono::seconds(std::min<std::int64_t>(*seconds, 86'400)),
+                        async_settings->max_wait);
+                }
+            }
+            problems.throw_if_any();
+            const auth::RequestFacts facts{.operation = "execution_result"};
+            const auto credentials =
+                co_await authorizer.authorize_request(token_of(context.request), facts);
+            context.user = credentials.user;
+            context.log_fields = {{"execution_id", id}};
+            if (!store) {
+                throw Error(ErrorKind::Unavailable, "asynchronous executions are not available");
+            }
+            const auto owner = async_execution::owner_digest(credentials.user);
+            std::optional<async_execution::AsyncView> view;
+            if (wait.count() > 0) {
+                view = co_await async_execution::wait_for_result(*store, id, owner, wait);
+            } else {
+                view = store->find(id, owner);
+            }
+            // Unknown, expired and another user's: the same answer.
+            if (!view) throw Error(ErrorKind::NotFound, "Execution not found");
+            co_return json_response(beast_http::status::ok, execution::async_response(id, *view),
+                                    context.request);
+        },
+        operation(kExecutionResultOperation));
 
     router.add(
         beast_http::verb::post, "/v1/device_metrics",

@@ -13,6 +13,7 @@ enum class ExecutionEnding {
     NoRuntime,          // no runtime consumes the flavour (503)
     BrokerUnavailable,  // the broker was unreachable, blocked or refused the request (503)
     Rejected,           // refused before the queue: token, documents, limits (4xx, 500)
+    Accepted,           // queued as an asynchronous execution and answered 202
 };
 
 constexpr std::string_view name_of(ExecutionEnding ending) {
@@ -29,6 +30,8 @@ constexpr std::string_view name_of(ExecutionEnding ending) {
             return "broker_unavailable";
         case ExecutionEnding::Rejected:
             return "rejected";
+        case ExecutionEnding::Accepted:
+            return "accepted";
     }
     return "rejected";
 }
