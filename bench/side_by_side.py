@@ -243,9 +243,9 @@ def main():
     import conftest  # noqa: E402  (the integration tests' stack, outside pytest)
     from harness.rabbitmq import RabbitMQ  # noqa: E402
 
-    issuer = conftest.TokenIssuer()
     if args.ecf:
         conftest.ECF = os.path.abspath(args.ecf)
+    issuer = conftest.TokenIssuer()
     report = {"load_average_at_start": other_load(), "seconds": seconds}
     print("load average at start: %s" % report["load_average_at_start"], flush=True)
 
