@@ -1,10 +1,9 @@
 #include "auth/verified_token_cache.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/sha256.hpp"
 
 namespace ecf::auth {
 namespace {
@@ -55,13 +54,8 @@ std::size_t VerifiedTokenCache::DigestHash::operator()(const Digest& d) const {
 VerifiedTokenCache::VerifiedTokenCache(std::size_t max_entries) : max_entries_(max_entries) {}
 
 VerifiedTokenCache::Digest VerifiedTokenCache::digest_of(std::string_view text) {
-    Digest d{};
-    unsigned int size = 0;
-    if (EVP_Digest(text.data(), text.size(), d.data(), &size, EVP_sha256(), nullptr) != 1 ||
-        size != d.size()) {
-        throw Error(ErrorKind::Internal, "SHA-256 unavailable");
-    }
-    return d;
+    // The same type: std::array of 32 unsigned chars.
+    return sha256(text);
 }
 
 std::optional<VerifiedTokenCache::Clock::time_point> VerifiedTokenCache::lifetime_end(

@@ -1,7 +1,5 @@
 #include "documents/document_cache.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
@@ -19,6 +17,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/sha256.hpp"
 
 namespace ecf::documents {
 
@@ -28,19 +27,12 @@ using Signature = void(std::exception_ptr, Document);
 
 namespace {
 
-std::string sha256(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-        throw Error(ErrorKind::Internal, "SHA-256 failed");
-    return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
 // The password is only kept hashed: a memory dump of the cache shows no passwords.
 std::string key_of(const Credentials& credentials, std::int64_t id) {
     std::string key = credentials.user;
     key += '\0';
-    key += sha256(credentials.password);
+    const auto digest = sha256(credentials.password);
+    key.append(reinterpret_cast<const char*>(digest.data()), digest.size());
     key += std::to_string(id);
     return key;
 }

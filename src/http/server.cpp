@@ -341,6 +341,11 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
                      .peer = peer});
         } else {
             stream.expires_never();
+            // The request is read: while it is handled (a sync execution waits for its runtime,
+            // up to its deadline) the connection keeps no read buffer. With thousands of waiting
+            // executions these few KiB each are most of the server's memory; the next request
+            // allocates one again.
+            if (buffer.size() == 0) buffer.shrink_to_fit();
             response = co_await handle(parser.get(), peer, limits.json);
         }
         const bool keep_alive = response.keep_alive() && !stopping_.load();
