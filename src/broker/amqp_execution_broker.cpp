@@ -19,12 +19,14 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unordered_map>
 #include <variant>
 
 #include "broker/broker_session.hpp"
 #include "broker/random_name.hpp"
+#include "broker/request_id_tag.hpp"
 #include "broker/result_router.hpp"
 #include "broker/results_exchange.hpp"
 #include "core/error.hpp"
@@ -42,6 +44,12 @@ constexpr std::size_t kMaxQueueName = 255;  // AMQP short string
 constexpr std::chrono::minutes kForgetFlavourAfter{1};
 // A lost connection is re-established at once (no backoff) at most this often.
 constexpr std::chrono::seconds kAtOnceRetryInterval{1};
+// Tags drawn at most when the result queue of each is another instance's.
+constexpr int kMaxTagDraws = 8;
+
+std::uint16_t random_tag() {
+    return static_cast<std::uint16_t>(std::random_device{}() & 0xffff);
+}
 
 using Outcome = std::variant<ExecutionResult, ecf::Error>;
 using ResultChannel =
@@ -149,7 +157,15 @@ class AmqpExecutionBroker::State {
   public:
     explicit State(BrokerSettings settings)
         : settings_(std::move(settings)),
-          results_queue_(settings_.instance_name + ".results." + random_hex64()) {
+          addresses_(settings_.addresses.empty() ? std::vector<BrokerAddress>{settings_.address}
+                                                 : settings_.addresses),
+          tag_(random_tag()),
+          results_queue_(tagged_result_queue(tag_.load())) {
+        // A random first node: the instances of a deployment spread over the cluster.
+        current_address_ =
+            addresses_.size() > 1
+                ? static_cast<std::size_t>(std::random_device{}()) % addresses_.size()
+                : 0;
         wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wake_fd_ < 0) throw std::runtime_error("broker: eventfd failed");
     }
@@ -223,10 +239,12 @@ class AmqpExecutionBroker::State {
     }
     bool per_request_bindings() const { return per_request_bindings_.load(); }
     std::size_t waiting() const { return waiting_.load(); }
+    std::uint16_t instance_tag() const { return tag_.load(); }
     void set_max_waiting(std::size_t limit) { max_waiting_.store(limit); }
     BrokerCounts counts() const {
-        return {connections_.load(), published_.load(), refused_.load(), results_.load(),
-                dropped_results_.load()};
+        return {connections_.load(),  published_.load(),       refused_.load(),
+                results_.load(),      dropped_results_.load(), forwarded_results_.load(),
+                lost_forwards_.load()};
     }
 
   private:
@@ -271,6 +289,8 @@ class AmqpExecutionBroker::State {
         auto backoff = settings_.reconnect_min;
         bool reported_down = false;
         Clock::time_point last_at_once{};
+        std::size_t failed_in_round = 0;  // addresses tried in turn since the last connection
+        bool at_once_round = false;       // retrying at once after losing a served connection
         while (!stopping()) {
             bool served = false;
             try {
@@ -278,28 +298,33 @@ class AmqpExecutionBroker::State {
                 set_connected(true);
                 connections_.fetch_add(1, std::memory_order_relaxed);
                 served = true;  // start() returns once the probe has told the routing
-                if (reported_down) {
-                    spdlog::info("message broker {}: connected again",
-                                 settings_.address.redacted());
-                }
+                spdlog::info("message broker {}: connected{}", address().redacted(),
+                             reported_down ? " again" : "");
                 reported_down = false;
+                failed_in_round = 0;
+                at_once_round = false;
                 backoff = settings_.reconnect_min;
                 serve();  // returns only when stopping
             } catch (const std::exception& e) {
                 // Messages of AmqpError never hold the password.
                 if (!reported_down) {
-                    spdlog::error("message broker {}: {}; reconnecting",
-                                  settings_.address.redacted(), e.what());
+                    spdlog::error("message broker {}: {}; reconnecting", address().redacted(),
+                                  e.what());
                     reported_down = true;
                 } else {
-                    spdlog::debug("message broker: {}", e.what());
+                    spdlog::debug("message broker {}: {}", address().redacted(), e.what());
                 }
             }
             set_connected(false);
             set_blocked(false);
-            first_attempt_finished();
             if (stopping()) break;
             drop_connection();
+            // The next attempt goes to the next node of a cluster (the same one when alone).
+            current_address_ = (current_address_ + 1) % addresses_.size();
+            if (!served) ++failed_in_round;
+            // start() returns after the first attempt, or, with several nodes, once each was
+            // tried (one may be down while the others serve).
+            if (served || failed_in_round >= addresses_.size()) first_attempt_finished();
             // A request not yet confirmed may or may not have reached its queue, and one not yet
             // published never will: 503 now, never a slow 504.
             fail_unconfirmed(
@@ -314,18 +339,30 @@ class AmqpExecutionBroker::State {
             // hammered.
             if (served && Clock::now() - last_at_once >= kAtOnceRetryInterval) {
                 last_at_once = Clock::now();
+                at_once_round = true;
                 continue;
             }
+            // With a cluster, that at-once retry goes through the other nodes in turn (the
+            // next one may be the node that died): the waiting executions keep waiting until
+            // each was tried once.
+            if (at_once_round && failed_in_round < addresses_.size()) continue;
+            at_once_round = false;
             fail_pending(ErrorKind::Unavailable,
                          "the connection to the message broker was lost; the result may be lost");
+            // The other nodes of a cluster are tried at once, one after the other; the backoff
+            // comes once every one has failed.
+            if (failed_in_round % addresses_.size() != 0) continue;
             std::unique_lock lock(mutex_);
             backoff_cv_.wait_for(lock, backoff, [this] { return stopping_; });
             backoff = std::min(backoff * 2, settings_.reconnect_max);
         }
+        first_attempt_finished();
         fail_all(ErrorKind::Unavailable, "the service is shutting down");
         if (session_) session_->delete_result_queue();
         drop_connection();
     }
+
+    const BrokerAddress& address() const { return addresses_[current_address_]; }
 
     void drop_connection() {
         probe_key_.clear();
@@ -334,8 +371,27 @@ class AmqpExecutionBroker::State {
     }
 
     void connect() {
-        session_ =
-            std::make_unique<BrokerSession>(settings_, results_queue_, results_queue_declared_);
+        for (int attempt = 1;; ++attempt) {
+            try {
+                session_ = std::make_unique<BrokerSession>(settings_, address(), results_queue_,
+                                                           results_queue_declared_);
+                break;
+            } catch (const ResultQueueTaken&) {
+                // Another live instance drew our tag (1 in 65 536 for two instances) and
+                // consumes its queue: take another. The executions waiting were minted with the
+                // old tag: their results go to the other instance.
+                if (attempt == kMaxTagDraws) throw;
+                fail_pending(ErrorKind::Unavailable,
+                             "another ECF instance took this instance's result queue");
+                tag_.store(random_tag());
+                results_queue_ = tagged_result_queue(tag_.load());
+                results_queue_declared_ = false;
+                spdlog::warn(
+                    "results: queue of this instance's tag in use by another instance; "
+                    "now using '{}'",
+                    results_queue_);
+            }
+        }
         connection_ = &session_->connection();
         if (results_queue_declared_ && !session_->result_queue_kept()) {
             fail_pending(ErrorKind::Unavailable,
@@ -349,7 +405,7 @@ class AmqpExecutionBroker::State {
         // Until the probe comes back (or probe_timeout passes), bind each request: that works
         // whatever the routing, so publications need not wait for the answer.
         per_request_bindings_ = true;
-        probe_key_ = session_->send_probe();
+        probe_key_ = session_->send_probe(tag_.load());
         probe_until_ = Clock::now() + settings_.probe_timeout;
     }
 
@@ -378,7 +434,7 @@ class AmqpExecutionBroker::State {
                 "results: unrouted results of exchange '{}' do not reach this instance: one "
                 "binding per request (slower). To enable the fast path, run: {}",
                 settings_.results_exchange,
-                results_policy_command(settings_.address.vhost, settings_.results_exchange,
+                results_policy_command(address().vhost, settings_.results_exchange,
                                        settings_.unrouted_exchange));
         }
     }
@@ -513,21 +569,50 @@ class AmqpExecutionBroker::State {
     }
 
     void handle(AmqpDelivery& d) {
-        if (d.channel != kResultsChannel) return;
-        if (!probe_key_.empty() && d.routing_key == probe_key_) {
+        // Results are routed by request id only: the routing key the SR published with, or, for
+        // a result another instance forwarded to our queue (default exchange), its
+        // correlation_id.
+        std::string request_id;
+        if (d.channel == kSharedResultsChannel) {
+            // From the shared queue: any instance's result. Another's goes to its queue (an id
+            // we wait for is ours whatever its tag says: ids minted elsewhere are not tagged).
+            const auto tag = request_id_tag(d.routing_key);
+            if (tag && *tag != tag_.load(std::memory_order_relaxed) &&
+                !router_.contains(d.routing_key)) {
+                forward(d, *tag);
+                return;
+            }
+            request_id = std::move(d.routing_key);
+        } else if (d.channel == kResultsChannel) {
+            request_id = d.exchange.empty() ? std::move(d.message.properties.correlation_id)
+                                            : std::move(d.routing_key);
+        } else {
+            return;
+        }
+        if (!probe_key_.empty() && request_id == probe_key_) {
             use_results_routing(ResultsRouting::AlternateExchange);
             return;
         }
-        // Results are routed by request id only (the routing key the SR published with).
-        auto entry = router_.take(d.routing_key);
+        auto entry = router_.take(request_id);
         if (!entry) {
             dropped_results_.fetch_add(1, std::memory_order_relaxed);
-            spdlog::debug("result for request {} dropped: late, duplicate or not ours",
-                          d.routing_key);
+            spdlog::debug("result for request {} dropped: late, duplicate or not ours", request_id);
             return;
         }
         results_.fetch_add(1, std::memory_order_relaxed);
         answer(*entry, parse_result(d.message.body));
+    }
+
+    // Hands another instance's result to that instance's queue, named after the tag in the
+    // request id. Mandatory: a return (no such queue: the instance is gone, or the id was not
+    // minted by a sharing instance) is counted and the result dropped.
+    void forward(const AmqpDelivery& d, std::uint16_t tag) {
+        AmqpProperties properties;
+        properties.content_type = "application/json";
+        properties.correlation_id = d.routing_key;
+        connection_->publish(kForwardChannel, "", tagged_result_queue(tag), d.message.body,
+                             properties, /*mandatory=*/true);
+        forwarded_results_.fetch_add(1, std::memory_order_relaxed);
     }
 
     void handle(AmqpConfirm& c) {
@@ -544,6 +629,12 @@ class AmqpExecutionBroker::State {
     }
 
     void handle(AmqpReturn& r) {
+        if (r.channel == kForwardChannel) {
+            lost_forwards_.fetch_add(1, std::memory_order_relaxed);
+            spdlog::debug("forwarded result for request {} returned: no instance has queue '{}'",
+                          r.message.properties.correlation_id, r.routing_key);
+            return;
+        }
         if (r.channel != kPublishChannel) return;
         // Unroutable: the flavour queue vanished (deleted by an operator?). Declare it again
         // next time.
@@ -561,8 +652,8 @@ class AmqpExecutionBroker::State {
             fail_unconfirmed("the execution request could not be confirmed");
             connection_->open_channel(kPublishChannel);
             connection_->confirm_select(kPublishChannel);
-        } else if (c.channel == kDeclareChannel) {
-            connection_->open_channel(kDeclareChannel);
+        } else if (c.channel == kDeclareChannel || c.channel == kForwardChannel) {
+            connection_->open_channel(c.channel);
         } else {
             throw AmqpError("the channel of the results was closed");  // reconnect
         }
@@ -575,7 +666,10 @@ class AmqpExecutionBroker::State {
         } else if (m.channel == 0 && m.method_id == AMQP_CONNECTION_UNBLOCKED_METHOD) {
             spdlog::info("message broker accepts publications again");
             set_blocked(false);
-        } else if (m.channel == kResultsChannel && m.method_id == AMQP_BASIC_CANCEL_METHOD) {
+        } else if ((m.channel == kResultsChannel || m.channel == kSharedResultsChannel) &&
+                   m.method_id == AMQP_BASIC_CANCEL_METHOD) {
+            // Our queue or the shared one was deleted (its node went down, an operator):
+            // connect again, which declares it anew.
             throw AmqpError("the broker cancelled the consumer of the results");  // reconnect
         }
         // Anything else (e.g. the unbind-ok of a pipelined unbind) needs nothing.
@@ -696,6 +790,7 @@ class AmqpExecutionBroker::State {
     }
 
     const BrokerSettings settings_;
+    const std::vector<BrokerAddress> addresses_;  // one, or a cluster's nodes
     int wake_fd_ = -1;
 
     // Shared with the callers of execute().
@@ -715,13 +810,18 @@ class AmqpExecutionBroker::State {
     std::atomic<std::uint64_t> refused_{0};
     std::atomic<std::uint64_t> results_{0};
     std::atomic<std::uint64_t> dropped_results_{0};
+    std::atomic<std::uint64_t> forwarded_results_{0};
+    std::atomic<std::uint64_t> lost_forwards_{0};
+    // Written into every request id this instance mints; names its result queue.
+    std::atomic<std::uint16_t> tag_;
     std::atomic<bool> per_request_bindings_{false};
     std::thread thread_;
 
     // The broker thread's own.
+    std::size_t current_address_ = 0;  // the node connected to, or tried next
     std::unique_ptr<BrokerSession> session_;
     AmqpConnection* connection_ = nullptr;  // the session's
-    const std::string results_queue_;       // this instance's own, for its whole life
+    std::string results_queue_;             // this instance's own: tagged_result_queue(tag_)
     bool results_queue_declared_ = false;
     std::unordered_map<std::string, FlavourQueue> flavours_;
     Clock::time_point next_refresh_;
@@ -760,6 +860,9 @@ bool AmqpExecutionBroker::per_request_bindings() const {
 }
 std::size_t AmqpExecutionBroker::waiting() const {
     return state_->waiting();
+}
+std::uint16_t AmqpExecutionBroker::instance_tag() const {
+    return state_->instance_tag();
 }
 
 asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest request) {

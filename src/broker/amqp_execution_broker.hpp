@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/amqp_connection.hpp"
 #include "broker/broker_address.hpp"
@@ -16,7 +17,13 @@
 namespace ecf::broker {
 
 struct BrokerSettings {
+    // The broker, when it is one node.
     BrokerAddress address;
+    // The nodes of a RabbitMQ cluster (config `broker` as a list); when set, `address` is not
+    // used. The broker thread starts from a random one (so that the instances of a deployment,
+    // and the result queues they declare on their node, spread over the cluster), and each
+    // reconnection tries the next one.
+    std::vector<BrokerAddress> addresses;
     // Executions waiting for a result at once (config max_waiting_executions); beyond it,
     // execute() throws Unavailable at once.
     std::size_t max_waiting_executions = 10'000;
@@ -40,6 +47,13 @@ struct BrokerSettings {
     std::chrono::milliseconds consumer_refresh{1'000};
     // How long the probe of the fast path waits for its message (see ResultsRouting).
     std::chrono::milliseconds probe_timeout{1'000};
+    // With several ECF instances on one vhost: true (the default) makes new instances share
+    // the unrouted results through one queue (`results.shared`, consumed by each of them, so
+    // RabbitMQ hands each result to one of them) and forward another instance's result to its
+    // queue by the tag in the request id; false binds this instance's queue to the fanout, so
+    // it receives every unrouted result and drops the others' (what earlier versions do).
+    // See README.md, "Several instances".
+    bool share_results = true;
     // Told the routing found by each probe (start-up, every reconnection), on the broker thread.
     std::function<void(ResultsRouting)> on_results_routing;
 };
@@ -57,11 +71,13 @@ struct BrokerSettings {
 // before publishing, and unbound (pipelined) after.
 // Monotonic counts of the broker's life, for an operator (all since start).
 struct BrokerCounts {
-    std::uint64_t connections = 0;      // connections established (the first and every reconnect)
-    std::uint64_t published = 0;        // execution requests confirmed by RabbitMQ
-    std::uint64_t refused = 0;          // execution requests nacked or returned by RabbitMQ
-    std::uint64_t results = 0;          // results handed to their waiter
-    std::uint64_t dropped_results = 0;  // results dropped: late, duplicate or not ours
+    std::uint64_t connections = 0;        // connections established (the first and every reconnect)
+    std::uint64_t published = 0;          // execution requests confirmed by RabbitMQ
+    std::uint64_t refused = 0;            // execution requests nacked or returned by RabbitMQ
+    std::uint64_t results = 0;            // results handed to their waiter
+    std::uint64_t dropped_results = 0;    // results dropped: late, duplicate or not ours
+    std::uint64_t forwarded_results = 0;  // another instance's results forwarded to its queue
+    std::uint64_t lost_forwards = 0;      // forwards returned: that instance's queue is gone
 };
 
 class AmqpExecutionBroker final : public ExecutionBroker {
@@ -93,6 +109,10 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     // bindings).
     bool per_request_bindings() const;
     std::size_t waiting() const;
+    // This instance's tag, to be written into the request ids it mints (request_id_tag.hpp):
+    // it names the instance's result queue. It changes only when another instance holds the
+    // queue of the tag (then the executions waiting get 503). Any thread.
+    std::uint16_t instance_tag() const;
 
     class State;  // shared with the broker thread
 

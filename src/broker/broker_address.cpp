@@ -4,6 +4,8 @@
 #include <boost/url/url_view.hpp>
 #include <stdexcept>
 
+#include "core/address_list.hpp"
+
 namespace ecf::broker {
 namespace {
 
@@ -32,6 +34,30 @@ std::string percent_decode(std::string_view s) {
 }
 
 }  // namespace
+
+std::vector<BrokerAddress> parse_broker_addresses(std::string_view text) {
+    std::vector<BrokerAddress> addresses;
+    const auto items = split_address_list(text);
+    if (items.empty()) throw std::invalid_argument("broker names no address");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        try {
+            addresses.push_back(BrokerAddress::parse(items[i]));
+        } catch (const std::invalid_argument& e) {
+            if (items.size() == 1) throw;
+            throw std::invalid_argument("address " + std::to_string(i + 1) + ": " + e.what());
+        }
+    }
+    return addresses;
+}
+
+std::string redacted(const std::vector<BrokerAddress>& addresses) {
+    std::string text;
+    for (const auto& address : addresses) {
+        if (!text.empty()) text += ", ";
+        text += address.redacted();
+    }
+    return text;
+}
 
 BrokerAddress BrokerAddress::parse(std::string_view url) {
     auto parsed = boost::urls::parse_uri(url);

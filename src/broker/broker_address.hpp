@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ecf::broker {
 
@@ -27,5 +28,13 @@ struct BrokerAddress {
     // The address for logs and error messages: scheme, user, host, port and vhost, no password.
     std::string redacted() const;
 };
+
+// The `broker` configuration as a list of addresses: the nodes of one RabbitMQ cluster (same
+// vhost, same users), split as core/address_list.hpp says, each in any form
+// BrokerAddress::parse accepts. Throws std::invalid_argument (never quoting the text).
+std::vector<BrokerAddress> parse_broker_addresses(std::string_view text);
+
+// The addresses of a list for logs: each redacted(), separated by ", ".
+std::string redacted(const std::vector<BrokerAddress>& addresses);
 
 }  // namespace ecf::broker

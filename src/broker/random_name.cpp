@@ -12,4 +12,12 @@ std::string random_hex64() {
     return text;
 }
 
+std::string random_uuid4_text() {
+    std::string hex = random_hex64() + random_hex64();
+    hex[12] = '4';                                              // version 4
+    hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];  // RFC 4122 variant
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
 }  // namespace ecf::broker

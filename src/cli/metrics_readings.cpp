@@ -36,6 +36,14 @@ void add_broker_readings(observability::ServiceMetrics& metrics,
         "ecf_broker_dropped_results_total",
         "Results dropped: late (after the deadline), duplicate or not this instance's", true,
         [source] { return static_cast<double>(source->counts().dropped_results); });
+    metrics.add_reading(
+        "ecf_broker_forwarded_results_total",
+        "Other instances' results taken from the shared queue and forwarded to their queue", true,
+        [source] { return static_cast<double>(source->counts().forwarded_results); });
+    metrics.add_reading(
+        "ecf_broker_lost_forwards_total",
+        "Forwarded results returned by RabbitMQ: no instance has the queue of their tag", true,
+        [source] { return static_cast<double>(source->counts().lost_forwards); });
     metrics.add_reading("ecf_broker_waiting_executions", "Executions waiting for their result",
                         false, [source] { return static_cast<double>(source->waiting()); });
 }

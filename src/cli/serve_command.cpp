@@ -22,6 +22,7 @@
 #include "auth/fixed_root_key_source.hpp"
 #include "broker/amqp_execution_broker.hpp"
 #include "broker/broker_address.hpp"
+#include "broker/request_id_tag.hpp"
 #include "cli/commands.hpp"
 #include "cli/config_reloader.hpp"
 #include "cli/memory_trimmer.hpp"
@@ -195,12 +196,17 @@ int serve(const std::string& config_path, bool path_given) {
 
     broker::BrokerSettings broker_settings;
     try {
-        broker_settings.address = broker::BrokerAddress::parse(config.broker);
+        for (const auto& url : config.broker) {
+            broker_settings.addresses.push_back(broker::BrokerAddress::parse(url));
+        }
+        broker_settings.address = broker_settings.addresses.front();
+        if (broker_settings.addresses.size() == 1) broker_settings.addresses.clear();
     } catch (const std::invalid_argument& e) {
         std::cerr << "ecf: configuration key 'broker': " << e.what() << std::endl;
         return kBadConfiguration;
     }
     broker_settings.max_waiting_executions = config.max_waiting_executions;
+    broker_settings.share_results = config.shared_results;
     broker_settings.queue_allowance = config.queue_allowance;
     if (config.broker_cert_file.empty() != config.broker_key_file.empty()) {
         // Else every connection attempt would fail the same way, in the background.
@@ -222,6 +228,9 @@ int serve(const std::string& config_path, bool path_given) {
         return kCannotStart;
     }
 
+    const std::string broker_addresses_text = broker_settings.addresses.empty()
+                                                  ? broker_settings.address.redacted()
+                                                  : broker::redacted(broker_settings.addresses);
     auto metrics = std::make_shared<observability::ServiceMetrics>();
     broker_settings.on_results_routing = [metrics](broker::ResultsRouting routing) {
         metrics->set_results_routing(routing == broker::ResultsRouting::PerRequestBindings);
@@ -229,13 +238,19 @@ int serve(const std::string& config_path, bool path_given) {
     broker::AmqpExecutionBroker broker(broker_settings);
     if (!broker.start()) {
         logger->warn("broker {} unreachable; executions answer 503 until it is reached",
-                     broker_settings.address.redacted());
+                     broker_addresses_text);
     }
 
+    // Request ids carry this instance's tag, so that another instance that takes the result
+    // from the shared queue knows where to forward it (src/broker/README.md). The broker
+    // outlives the service (declared before it).
+    auto request_ids = [&broker] {
+        return broker::tag_request_id(execution::make_uuid4(), broker.instance_tag());
+    };
     execution::ExecutionService executions(
         *backends.tokens, *backends.documents, broker,
         {config.execution_timeout, config.queue_allowance, config.max_waiting_executions_per_user},
-        execution::make_uuid4, metrics);
+        request_ids, metrics);
     // Asynchronous executions keep their results here; created before the broker's sinks can
     // reach it, destroyed after the broker thread (shared by them).
     auto async_store = std::make_shared<async_execution::AsyncResultStore>(async_limits(config));
@@ -303,8 +318,7 @@ int serve(const std::string& config_path, bool path_given) {
     const auto endpoint = server.local_endpoint();
     std::cout << "ecf " << kVersion << " listening on http://"
               << url_host(endpoint.address().to_string()) << ":" << endpoint.port() << " ("
-              << backends.description << ", broker " << broker_settings.address.redacted() << ")"
-              << std::endl;
+              << backends.description << ", broker " << broker_addresses_text << ")" << std::endl;
 
     // SIGHUP: read the configuration again and apply what can change while serving; the root
     // key is fetched (or its file read) again too.

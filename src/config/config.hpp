@@ -22,11 +22,15 @@ struct Config {
     std::string oneflow = "http://localhost:2474";  // read and kept; the ECF does not call it
     std::optional<std::string> cognit_frontend;     // default http://localhost:1338
     std::int64_t cluster_id = 0;
-    std::string broker = "http://localhost:5672";
+    // RabbitMQ: one address, or the nodes of one cluster (tried in turn; see src/broker/README.md).
+    std::vector<std::string> broker{"http://localhost:5672"};
     unsigned workers = 0;  // HTTP I/O threads; 0 means one per core
     std::string log_level = "info";
 
     // --- This service's own keys ---
+    // Several instances on one vhost share the unrouted results through one queue and forward
+    // each other's (false: each receives every result through the fanout, as earlier versions).
+    bool shared_results = true;
     // "text" (the default) or "json": one JSON object per line, for log pipelines.
     std::string log_format = "text";
     // Root public key of the token issuer, hex (64 digits, or "ed25519/<hex>") or "@/path/file".

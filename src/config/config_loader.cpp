@@ -12,6 +12,9 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
+
+#include "core/address_list.hpp"
 
 namespace ecf::config {
 namespace {
@@ -96,6 +99,28 @@ std::string parse_url(std::string_view key, const std::string& text, bool http_o
     return value;
 }
 
+bool parse_bool(std::string_view key, const std::string& text) {
+    std::string value = trimmed(text);
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (value == "true" || value == "yes" || value == "on" || value == "1") return true;
+    if (value == "false" || value == "no" || value == "off" || value == "0") return false;
+    refuse(key, "must be true or false");
+}
+
+// One URL or several (core/address_list.hpp), each checked as parse_url does.
+std::vector<std::string> parse_url_list(std::string_view key, const std::string& text) {
+    std::vector<std::string> items;
+    try {
+        items = split_address_list(text);
+    } catch (const std::invalid_argument& e) {
+        refuse(key, e.what());
+    }
+    if (items.empty()) refuse(key, "must not be empty");
+    for (auto& item : items) item = parse_url(key, item, false);
+    return items;
+}
+
 std::string parse_log_level(std::string_view key, const std::string& text) {
     std::string value = trimmed(text);
     std::transform(value.begin(), value.end(), value.begin(),
@@ -162,9 +187,15 @@ const std::vector<KeySetter>& key_setters() {
          [](Config& c, const V& v) {
              if (v) c.cluster_id = parse_signed("cluster_id", *v);
          }},
+        // One address, or a RabbitMQ cluster's nodes: a YAML list, or comma-separated.
         {"broker",
          [](Config& c, const V& v) {
-             if (v) c.broker = parse_url("broker", *v, false);
+             if (v) c.broker = parse_url_list("broker", *v);
+         },
+         true},
+        {"shared_results",
+         [](Config& c, const V& v) {
+             c.shared_results = v ? parse_bool("shared_results", *v) : true;
          }},
         {"workers",
          [](Config& c, const V& v) {

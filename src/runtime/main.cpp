@@ -75,12 +75,12 @@ int main(int argc, char** argv) {
     std::size_t exec_max_file_mb = 64;
     // The broker URL holds a password: from a private file or the environment, since every user
     // can read a process's command line.
-    auto* broker_option =
-        app.add_option("--broker", broker_url,
-                       "RabbitMQ: amqp://user:pass@host:port/vhost, amqps://..., "
-                       "http://host:port (visible to every user: prefer --broker-file or "
-                       "ECF_RUNTIME_BROKER)")
-            ->envname("ECF_RUNTIME_BROKER");
+    auto* broker_option = app.add_option("--broker", broker_url,
+                                         "RabbitMQ: amqp://user:pass@host:port/vhost, amqps://..., "
+                                         "http://host:port, or a cluster's nodes separated by "
+                                         "commas (visible to every user: prefer --broker-file or "
+                                         "ECF_RUNTIME_BROKER)")
+                              ->envname("ECF_RUNTIME_BROKER");
     auto* broker_file_option = app.add_option(
         "--broker-file", broker_file, "a file (mode 0600) whose first line is the broker URL");
     broker_option->excludes(broker_file_option);
@@ -150,7 +150,9 @@ int main(int argc, char** argv) {
 
     try {
         if (!broker_file.empty()) broker_url = ecf::runtime::read_broker_file(broker_file);
-        options.broker = ecf::broker::BrokerAddress::parse(broker_url);
+        auto addresses = ecf::broker::parse_broker_addresses(broker_url);
+        options.broker = addresses.front();
+        options.other_brokers.assign(addresses.begin() + 1, addresses.end());
     } catch (const ecf::Error& e) {
         spdlog::critical("{}", e.what());
         return 2;

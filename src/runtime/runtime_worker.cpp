@@ -32,6 +32,8 @@ RuntimeWorker::RuntimeWorker(RuntimeWorkerOptions options, Executor& executor,
 void RuntimeWorker::run() {
     reconnect_delay_ = options_.reconnect_delay;
     while (!stop_requested_) {
+        const auto& address =
+            broker_index_ == 0 ? options_.broker : options_.other_brokers[broker_index_ - 1];
         try {
             broker::AmqpConnectionOptions connection_options;
             connection_options.connection_name = "ecf-runtime " + options_.flavour;
@@ -39,13 +41,15 @@ void RuntimeWorker::run() {
             connection_options.tls_ca_file = options_.broker_ca_file;
             connection_options.tls_cert_file = options_.broker_cert_file;
             connection_options.tls_key_file = options_.broker_key_file;
-            broker::AmqpConnection connection(options_.broker, connection_options);
-            serve(connection);
+            broker::AmqpConnection connection(address, connection_options);
+            serve(connection, address);
             connection.close();
         } catch (const broker::AmqpError& e) {
             // AmqpError messages name the broker without its password.
             spdlog::warn("broker: {}; connecting again in {} ms", e.what(),
                          reconnect_delay_.count());
+            // The next node of a cluster (the same broker when there is one).
+            broker_index_ = (broker_index_ + 1) % (options_.other_brokers.size() + 1);
             if (!wait_before_reconnecting(reconnect_delay_)) break;
             reconnect_delay_ = std::min(reconnect_delay_ * 2, options_.max_reconnect_delay);
         }
@@ -53,7 +57,8 @@ void RuntimeWorker::run() {
     spdlog::info("stopped");
 }
 
-void RuntimeWorker::serve(broker::AmqpConnection& connection) {
+void RuntimeWorker::serve(broker::AmqpConnection& connection,
+                          const broker::BrokerAddress& address) {
     waiting_.clear();
     published_ = 0;
     connection.open_channel(kChannel);
@@ -68,7 +73,7 @@ void RuntimeWorker::serve(broker::AmqpConnection& connection) {
     connection.consume(kChannel, options_.flavour, /*no_ack=*/false);
     reconnect_delay_ = options_.reconnect_delay;  // consuming again: the backoff starts anew
     spdlog::info("consuming queue '{}' on {} with prefetch {}", options_.flavour,
-                 options_.broker.redacted(), options_.prefetch);
+                 address.redacted(), options_.prefetch);
 
     while (!stop_requested_) {
         if (!waiting_.empty()) {

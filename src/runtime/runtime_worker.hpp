@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "broker/amqp_connection.hpp"
 #include "broker/broker_address.hpp"
@@ -14,6 +15,9 @@ namespace ecf::runtime {
 
 struct RuntimeWorkerOptions {
     broker::BrokerAddress broker;
+    // The other nodes of a RabbitMQ cluster (--broker as a comma-separated list): after a lost
+    // connection the worker tries the next one.
+    std::vector<broker::BrokerAddress> other_brokers;
     std::string flavour;         // the queue consumed, declared with default properties
     std::uint16_t prefetch = 1;  // an SR takes one execution at a time
     std::chrono::milliseconds reconnect_delay{500};         // first wait after a lost connection
@@ -48,7 +52,7 @@ class RuntimeWorker {
   private:
     // One connection's life; returns normally when a stop is requested, throws
     // broker::AmqpError when the connection is lost.
-    void serve(broker::AmqpConnection& connection);
+    void serve(broker::AmqpConnection& connection, const broker::BrokerAddress& address);
     void handle(broker::AmqpConnection& connection, const broker::AmqpDelivery& delivery);
     broker::ExecutionResult execute_while_serving(broker::AmqpConnection& connection,
                                                   const boost::json::value& payload);
@@ -63,7 +67,8 @@ class RuntimeWorker {
     const std::atomic<bool>& stop_requested_;
     std::deque<broker::AmqpDelivery> waiting_;  // bounded by the prefetch count
     std::chrono::milliseconds reconnect_delay_{0};
-    std::uint64_t published_ = 0;  // publish sequence number on this channel
+    std::size_t broker_index_ = 0;  // 0: options_.broker; i: options_.other_brokers[i - 1]
+    std::uint64_t published_ = 0;   // publish sequence number on this channel
 };
 
 }  // namespace ecf::runtime

@@ -42,7 +42,7 @@ log_level: info
     EXPECT_EQ(*loaded.config.one_xmlrpc, "http://localhost:2633/RPC2");
     EXPECT_EQ(*loaded.config.cognit_frontend, "http://localhost:1338");
     EXPECT_EQ(loaded.config.workers, 1u);
-    EXPECT_EQ(loaded.config.broker, "http://localhost:5672");
+    EXPECT_EQ(loaded.config.broker, std::vector<std::string>{"http://localhost:5672"});
 }
 
 TEST(ConfigLoader, EnvironmentOverridesTheFile) {
@@ -176,6 +176,24 @@ TEST(ConfigLoader, TlsFileKeys) {
     // Named with no value: the default stands.
     EXPECT_EQ(load_config_text("broker_ca_file:\n", no_environment).config.broker_ca_file,
               "/etc/ssl/certs/ca-certificates.crt");
+}
+
+TEST(ConfigLoader, BrokerTakesAClustersNodes) {
+    const auto list = load_config_text("broker:\n  - amqp://ecf:a,b@r1:5672/\n  - http://r2:5672\n",
+                                       no_environment);
+    EXPECT_EQ(list.config.broker,
+              (std::vector<std::string>{"amqp://ecf:a,b@r1:5672/", "http://r2:5672"}));
+    const auto comma =
+        load_config_text("", environment_of({{"ECF_BROKER", "amqp://r1:5672, amqp://r2:5673"}}));
+    EXPECT_EQ(comma.config.broker, (std::vector<std::string>{"amqp://r1:5672", "amqp://r2:5673"}));
+    EXPECT_THROW(load_config_text("broker: [amqp://r1, not a url]\n", no_environment), ConfigError);
+    EXPECT_THROW(load_config_text("broker: []\n", no_environment), ConfigError);
+}
+
+TEST(ConfigLoader, SharedResultsIsABoolean) {
+    EXPECT_TRUE(load_config_text("", no_environment).config.shared_results);
+    EXPECT_FALSE(load_config_text("shared_results: false\n", no_environment).config.shared_results);
+    EXPECT_THROW(load_config_text("shared_results: maybe\n", no_environment), ConfigError);
 }
 
 }  // namespace

@@ -14,6 +14,9 @@ Use it
       python3 tests/harness/rabbitmq.py restart --dir D   (same name and port)
       python3 tests/harness/rabbitmq.py ctl --dir D ARGS...  (rabbitmqctl against it)
       python3 tests/harness/rabbitmq.py stop --dir D [--remove]
+      python3 tests/harness/rabbitmq.py cluster --dir D [--nodes 3]   (prints the AMQP ports;
+                                                              runs until SIGTERM)
+A cluster of N nodes: `with RabbitMQCluster(3) as cluster: ... cluster.nodes[i].url ...`.
 """
 
 import argparse
@@ -83,8 +86,10 @@ class RabbitMQ:
     """One private RabbitMQ node. `start()` waits until it accepts AMQP; `stop()` ends it."""
 
     def __init__(self, base_dir=None, port=None, tls=False, results_policy=True,
-                 tls_client_certificates=False):
+                 tls_client_certificates=False, cookie=None, name_suffix=""):
         self._own_dir = base_dir is None
+        # The Erlang cookie: nodes of one cluster share it (RabbitMQCluster); else a fresh one.
+        self.cookie = cookie
         self.results_policy = results_policy
         self.dir = os.path.abspath(base_dir or tempfile.mkdtemp(prefix="ecf-rabbitmq-"))
         self.port = port or _free_port()
@@ -95,7 +100,8 @@ class RabbitMQ:
         # signed by that CA (client_cert_file, client_key_file).
         self.tls_client_certificates = tls and tls_client_certificates
         self.dist_port = _free_dist_port()
-        self.nodename = "ecf-test-%d-%s@localhost" % (os.getpid(), secrets.token_hex(3))
+        self.nodename = "ecf-test-%d-%s%s@localhost" % (os.getpid(), secrets.token_hex(3),
+                                                        name_suffix)
         self.pid = None
         self._process = None
 
@@ -157,7 +163,7 @@ class RabbitMQ:
         cookie = os.path.join(d, "home", ".erlang.cookie")
         if not os.path.exists(cookie):
             with open(cookie, "w") as f:
-                f.write(secrets.token_hex(20).upper())
+                f.write(self.cookie or secrets.token_hex(20).upper())
             os.chmod(cookie, 0o400)
         if self.tls_port:
             self._make_certificates()
@@ -227,6 +233,7 @@ class RabbitMQ:
         node.nodename = state["nodename"]
         node.pid = state["pid"]
         node.tls_port = state.get("tls_port")
+        node.cookie = None  # already written in DIR/home
         node.results_policy = False  # a restarted node keeps its policies
         node._process = None
         return node
@@ -348,6 +355,137 @@ class RabbitMQ:
         return False
 
 
+class RabbitMQCluster:
+    """N private RabbitMQ nodes on 127.0.0.1 joined in one cluster.
+
+    Each node is a RabbitMQ of its own (name ecf-test-<pid>-<random>-n<i>@localhost, AMQP and
+    distribution ports, data folder DIR/node<i>), all with the same Erlang cookie; nodes 1..N-1
+    join node 0 (`rabbitmqctl stop_app`, `join_cluster`, `start_app`). The ECF's results policy
+    is set once the cluster is formed (policies are cluster-wide). `stop_node(i)` and
+    `start_node(i)` take one node down and bring it back (same name, ports and data: it rejoins).
+    Every wait is bounded."""
+
+    def __init__(self, size=3, base_dir=None, results_policy=True):
+        if size < 1:
+            raise ValueError("a cluster has at least one node")
+        self._own_dir = base_dir is None
+        self.dir = os.path.abspath(base_dir or tempfile.mkdtemp(prefix="ecf-rabbitmq-cluster-"))
+        self.results_policy = results_policy
+        cookie = secrets.token_hex(20).upper()
+        self.nodes = [RabbitMQ(base_dir=os.path.join(self.dir, "node%d" % i),
+                               results_policy=False, cookie=cookie, name_suffix="-n%d" % i)
+                      for i in range(size)]
+
+    @property
+    def urls(self):
+        """Each node's AMQP URL, as the SRs write it."""
+        return [node.url for node in self.nodes]
+
+    def broker_list(self, scheme="amqp"):
+        """The ECF's `broker` value naming every node, comma-separated."""
+        if scheme == "http":
+            return ",".join(node.original_url for node in self.nodes)
+        return ",".join(self.urls)
+
+    def start(self, timeout_s=START_TIMEOUT_S * 2):
+        deadline = time.monotonic() + timeout_s
+        errors = []
+
+        def boot(node):
+            try:
+                node.start(max(1.0, deadline - time.monotonic()))
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+        # The nodes boot at once (each takes seconds), then join one by one.
+        import threading
+        threads = [threading.Thread(target=boot, args=(node,), daemon=True)
+                   for node in self.nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if errors or any(thread.is_alive() for thread in threads):
+            self.stop()
+            raise RuntimeError("rabbitmq cluster: a node did not start: %s" % errors)
+        first = self.nodes[0]
+        for node in self.nodes[1:]:
+            node.ctl("stop_app")
+            node.ctl("join_cluster", first.nodename)
+            node.ctl("start_app")
+            self._wait(lambda node=node: _amqp_ready(node.port), deadline,
+                       "%s accepting AMQP after joining" % node.nodename)
+        self.wait_running(len(self.nodes), max(1.0, deadline - time.monotonic()))
+        if self.results_policy:
+            first.ctl(*RESULTS_POLICY)
+        return self
+
+    @staticmethod
+    def _wait(condition, deadline, what):
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.25)
+        raise RuntimeError("rabbitmq cluster: not reached in time: %s" % what)
+
+    def running_nodes(self, via=None):
+        """The node names `rabbitmqctl cluster_status` reports running (asked of a live node)."""
+        for node in ([via] if via is not None else self.nodes):
+            if node.pid is None:
+                continue
+            try:
+                status = json.loads(node.ctl("cluster_status", "--formatter", "json",
+                                             timeout_s=20.0))
+                return sorted(status.get("running_nodes", []))
+            except (subprocess.SubprocessError, ValueError, OSError):
+                continue
+        return []
+
+    def wait_running(self, count, timeout_s=60.0):
+        deadline = time.monotonic() + timeout_s
+        self._wait(lambda: len(self.running_nodes()) == count, deadline,
+                   "%d nodes running in cluster_status" % count)
+
+    def stop_node(self, index):
+        """Takes node `index` down (rabbitmqctl stop, then its process group): its connections
+        close and its classic queues go with it."""
+        self.nodes[index].stop()
+
+    def kill_node(self, index):
+        self.nodes[index].kill()
+
+    def start_node(self, index, timeout_s=START_TIMEOUT_S):
+        """Starts node `index` again: same name, ports and data, so it rejoins the cluster."""
+        self.nodes[index].start(timeout_s)
+        self.wait_running(sum(1 for node in self.nodes if node.pid is not None), timeout_s)
+
+    def ctl(self, *args, timeout_s=30.0):
+        """rabbitmqctl against the first live node."""
+        for node in self.nodes:
+            if node.pid is not None:
+                return node.ctl(*args, timeout_s=timeout_s)
+        raise RuntimeError("rabbitmq cluster: no node is running")
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+
+    def close(self):
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
 try:
     import pytest
 
@@ -378,6 +516,11 @@ def main(argv=None):
     p_ctl = sub.add_parser("ctl", help="run rabbitmqctl against the node of DIR")
     p_ctl.add_argument("--dir", required=True)
     p_ctl.add_argument("args", nargs=argparse.REMAINDER)
+    p_cluster = sub.add_parser("cluster", help="start a cluster of N nodes under DIR, print "
+                                               "their AMQP ports, run until SIGTERM/SIGINT")
+    p_cluster.add_argument("--dir", required=True)
+    p_cluster.add_argument("--nodes", type=int, default=3)
+    p_cluster.add_argument("--max-seconds", type=float, default=3600.0)
     p_stop = sub.add_parser("stop", help="stop the node started in DIR")
     p_stop.add_argument("--dir", required=True)
     p_stop.add_argument("--remove", action="store_true", help="then delete DIR")
@@ -405,6 +548,17 @@ def main(argv=None):
         node.stop()
         node.start(args.timeout)
         print(node.port, flush=True)
+        return 0
+    if args.command == "cluster":
+        cluster = RabbitMQCluster(args.nodes, base_dir=args.dir)
+        stop = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+        signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+        with cluster:
+            print(" ".join(str(node.port) for node in cluster.nodes), flush=True)
+            end = time.monotonic() + args.max_seconds
+            while not stop and time.monotonic() < end:
+                time.sleep(0.2)
         return 0
     if args.command == "ctl":
         sys.stdout.write(RabbitMQ.from_dir(args.dir).ctl(*args.args))
