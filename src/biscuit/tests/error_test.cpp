@@ -49,6 +49,26 @@ TEST(Error, ByNameConstructionMapsToTheTypedVariant) {
     EXPECT_EQ(Error(ErrorKind::AppendOnSealed, "AppendOnSealed").kind(), ErrorKind::AppendOnSealed);
 }
 
+// Every name the library's by-name throw sites use (src/datalog, src/format) maps to a typed
+// variant: a typo there would otherwise become `Other` silently.
+TEST(Error, NamesUsedByThrowSitesAreKnown) {
+    for (const char* name : {"InvalidType", "ShadowedVariable", "UnknownVariable", "DivideByZero",
+                             "InvalidRegex", "InvalidStack", "Overflow", "ValueTooLarge"})
+        EXPECT_NE(Error(ErrorKind::Execution, name).execution(), biscuit::ExecutionError::Other)
+            << name;
+    for (const char* name :
+         {"Timeout", "TooManyFacts", "TooManyIterations", "TooManyPredicates", "TooMuchMemory"})
+        EXPECT_NE(Error(ErrorKind::RunLimit, name).run_limit(), biscuit::RunLimitError::Other)
+            << name;
+    for (const char* name : {"DeserializationError", "TooManyBlocks", "UnknownSymbol",
+                             "UnknownPublicKey", "SymbolTableOverlap"})
+        EXPECT_NE(Error(ErrorKind::Format, name).format(), biscuit::FormatError::Other) << name;
+    EXPECT_EQ(Error(ErrorKind::FailedLogic, "InvalidFact").logic(),
+              biscuit::LogicError::InvalidFact);
+    EXPECT_EQ(Error(ErrorKind::Language, "UnsafeRule").language(),
+              biscuit::LanguageError::UnsafeRule);
+}
+
 TEST(Error, ExpiredTokenListsTheFailedCheckAsData) {
     auto root = biscuit::KeyPair::generate();
     auto token = biscuit::Biscuit::mint(
