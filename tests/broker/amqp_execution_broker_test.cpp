@@ -11,10 +11,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -133,6 +135,94 @@ TEST_F(AmqpExecutionBrokerTest, RoutesTheResultToItsWaiter) {
     EXPECT_EQ(result.message.at("ret_code").as_int64(), 0);
     EXPECT_EQ(std::string(result.message.at("res").as_string()), expected);
     EXPECT_EQ(broker.waiting(), 0u);
+}
+
+// An asynchronous execution: submit_async() returns once RabbitMQ confirmed the request (before
+// the runtime answered), and the ending reaches the sink on the broker thread.
+class SinkEndings {
+  public:
+    ResultSink sink() {
+        return [this](AsyncEnding ending) {
+            std::lock_guard lock(mutex_);
+            endings_.push_back(std::move(ending));
+            cv_.notify_all();
+        };
+    }
+    std::optional<AsyncEnding> wait(std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex_);
+        if (!cv_.wait_for(lock, limit, [this] { return !endings_.empty(); })) return std::nullopt;
+        return endings_.front();
+    }
+    std::size_t count() {
+        std::lock_guard lock(mutex_);
+        return endings_.size();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<AsyncEnding> endings_;
+};
+
+void run_submit_async(AmqpExecutionBroker& broker, ExecutionRequest request, ResultSink sink) {
+    asio::io_context io;
+    auto future = asio::co_spawn(io, broker.submit_async(std::move(request), std::move(sink)),
+                                 asio::use_future);
+    io.run_for(20s);
+    if (future.wait_for(0s) != std::future_status::ready) {
+        throw std::runtime_error("submit_async() did not complete in time");
+    }
+    future.get();
+}
+
+TEST_F(AmqpExecutionBrokerTest, AnAsyncSubmissionReturnsAtTheConfirmAndItsResultReachesTheSink) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    TestRuntimeBehaviour slow;
+    slow.delay = 500ms;
+    TestRuntime runtime(address_, flavour, slow);
+    auto request = make_request(flavour, uuid_like(100), 10s);
+    const auto expected = expected_res(request);
+    SinkEndings endings;
+    run_submit_async(broker, request, endings.sink());
+    EXPECT_EQ(endings.count(), 0u);   // confirmed, not answered yet (the runtime waits 500 ms)
+    EXPECT_EQ(broker.waiting(), 0u);  // not counted with the sync waiters
+    auto ending = endings.wait(10s);
+    ASSERT_TRUE(ending && ending->result);
+    EXPECT_EQ(ending->result->code, 200);
+    EXPECT_EQ(std::string(ending->result->message.at("res").as_string()), expected);
+}
+
+TEST_F(AmqpExecutionBrokerTest, AnAsyncExecutionPastItsDeadlineTellsTheSinkTimeout) {
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    TestRuntimeBehaviour silent;
+    silent.answer = false;
+    TestRuntime runtime(address_, flavour, silent);
+    SinkEndings endings;
+    run_submit_async(broker, make_request(flavour, uuid_like(101), 300ms), endings.sink());
+    auto ending = endings.wait(10s);
+    ASSERT_TRUE(ending && ending->error);
+    EXPECT_EQ(ending->error->kind(), ErrorKind::Timeout);
+}
+
+TEST_F(AmqpExecutionBrokerTest, AnAsyncSubmissionWhileDisconnectedIsUnavailable) {
+    BrokerSettings s = settings();
+    s.address = address_on(1);  // nothing listens there
+    s.connection.connect_timeout = 200ms;
+    AmqpExecutionBroker broker(s);
+    EXPECT_FALSE(broker.start());
+    SinkEndings endings;
+    try {
+        run_submit_async(broker, make_request(unique("flavour"), uuid_like(102), 5s),
+                         endings.sink());
+        ADD_FAILURE() << "submit_async() succeeded";
+    } catch (const ecf::Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+    EXPECT_EQ(endings.count(), 0u);
 }
 
 TEST_F(AmqpExecutionBrokerTest, ManyConcurrentRequestsEachGetTheirOwnResult) {

@@ -49,6 +49,24 @@ TEST(ResultRouter, ANackFailsOnlyItsPublicationsAndAnAckForgetsThem) {
     EXPECT_EQ(ids_of(router.confirm(1, false, false)), std::vector<std::string>{"e"});
 }
 
+TEST(ResultRouter, AnAckShowsEachAckedEntryStillWaitingOnce) {
+    Router router;
+    const auto t0 = Clock::now();
+    for (auto id : {"a", "b", "c"}) router.add({id, 0, "F", false}, t0 + 10s);  // tags 1-3
+    router.take("b");  // answered before its confirm
+    std::vector<std::string> acked;
+    router.confirm(3, /*multiple=*/true, /*ack=*/true,
+                   [&](Router::Entry& entry) { acked.push_back(entry.request_id); });
+    std::sort(acked.begin(), acked.end());
+    EXPECT_EQ(acked, (std::vector<std::string>{"a", "c"}));
+    EXPECT_EQ(router.size(), 2u);                // still waiting for their results
+    router.add({"d", 0, "F", false}, t0 + 10s);  // tag 4
+    acked.clear();
+    router.confirm(4, false, /*ack=*/false,
+                   [&](Router::Entry& entry) { acked.push_back(entry.request_id); });
+    EXPECT_TRUE(acked.empty());  // a nack is no ack
+}
+
 TEST(ResultRouter, AResultBeforeItsConfirmLeavesNothingUnconfirmed) {
     Router router;
     router.add({"a", 0, "F", false}, Clock::now() + 10s);

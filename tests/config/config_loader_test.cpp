@@ -72,6 +72,25 @@ TEST(ConfigLoader, TokenKeys) {
     EXPECT_EQ(loaded.config.revocation_file, "/etc/ecf/revoked");
 }
 
+TEST(ConfigLoader, AsyncKeys) {
+    auto defaults = load_config_text("", no_environment).config;
+    EXPECT_EQ(defaults.async_mode, "sync");
+    EXPECT_EQ(defaults.async_result_ttl, std::chrono::minutes(10));
+    EXPECT_EQ(defaults.async_max_results, 100'000u);
+    auto loaded = load_config_text(
+                      "async_mode: accepted\nasync_result_ttl: 1.5\nasync_max_results: 7\n"
+                      "async_max_result_bytes: 4096\nasync_store_bytes: 65536\n",
+                      no_environment)
+                      .config;
+    EXPECT_EQ(loaded.async_mode, "accepted");
+    EXPECT_EQ(loaded.async_result_ttl, std::chrono::milliseconds(1500));
+    EXPECT_EQ(loaded.async_max_results, 7u);
+    EXPECT_EQ(loaded.async_max_result_bytes, 4096u);
+    EXPECT_EQ(loaded.async_store_bytes, 65536u);
+    EXPECT_THROW(load_config_text("async_mode: later\n", no_environment), ConfigError);
+    EXPECT_THROW(load_config_text("async_max_results: 0\n", no_environment), ConfigError);
+}
+
 TEST(ConfigLoader, UnknownKeysAreWarnedAbout) {
     auto loaded = load_config_text("colour: blue\nport: 1\n", no_environment);
     ASSERT_EQ(loaded.warnings.size(), 1u);

@@ -3,9 +3,10 @@ RabbitMQ and runtime doubles: `Prefer: respond-async` (RFC 7240) answers 202 onc
 confirmed the request, GET /v1/executions/{id} gives the result to its owner only, and without
 the header every request is answered as contract §1 says. Every wait is bounded."""
 import re
+import signal
+import threading
 import time
 
-import pytest
 import requests
 
 from conftest import fresh_flavour
@@ -246,3 +247,31 @@ def test_a_blocked_broker_gives_503_never_202(make_stack, rabbitmq, runtimes):
     wait_until(lambda: execute(stack, function_id, requirement_id, token,
                                prefer="respond-async").status_code == 202, 20,
                "202 again once the alarm cleared")
+
+
+def test_a_drain_ends_the_long_polls_at_once(make_stack, runtimes):
+    stack = make_stack()
+    flavour = fresh_flavour()
+    runtimes(flavour, mode="silent")
+    function_id, requirement_id = documents(stack, flavour)
+    token = stack.token("alice")
+    execution_id = accepted_id(execute(stack, function_id, requirement_id, token,
+                                       prefer="respond-async"))
+    answers = []
+    poll = threading.Thread(target=lambda: answers.append(
+        result(stack, execution_id, token, wait=25)))
+    started = time.monotonic()
+    poll.start()
+
+    def waiting():
+        text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
+        return re.search(r"^ecf_async_long_poll_waiters 1", text, re.M) is not None
+
+    wait_until(waiting, 15, "the long poll registered")
+    stack.ecf.process.send_signal(signal.SIGTERM)
+    poll.join(30)
+    assert answers, "the long poll did not return"
+    # Answered by the drain, before its own wait's end.
+    assert time.monotonic() - started < 25
+    assert answers[0].status_code == 200
+    assert answers[0].json()["status"] == "WORKING"
