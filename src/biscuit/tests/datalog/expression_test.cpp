@@ -52,7 +52,7 @@ TEST(DatalogExpressions, TypeErrors) {
     EXPECT_EQ(evaluate("1"), "InvalidType");
     EXPECT_EQ(evaluate("\"a\".starts_with(1)"), "InvalidType");
     EXPECT_EQ(evaluate("true &&! 1"), "InvalidType");  // `!1`
-    EXPECT_EQ(evaluate("true && 1"), "InvalidType");  // the result is not a boolean
+    EXPECT_EQ(evaluate("true && 1"), "InvalidType");   // the result is not a boolean
     EXPECT_EQ(evaluate("1 !== \"a\""), "InvalidType");
     EXPECT_EQ(evaluate("1 == \"a\""), "false");
     EXPECT_EQ(evaluate("1 != \"a\""), "ok");
