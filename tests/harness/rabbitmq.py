@@ -86,10 +86,13 @@ class RabbitMQ:
     """One private RabbitMQ node. `start()` waits until it accepts AMQP; `stop()` ends it."""
 
     def __init__(self, base_dir=None, port=None, tls=False, results_policy=True,
-                 tls_client_certificates=False, cookie=None, name_suffix=""):
+                 tls_client_certificates=False, cookie=None, name_suffix="", erl_args=None):
         self._own_dir = base_dir is None
         # The Erlang cookie: nodes of one cluster share it (RabbitMQCluster); else a fresh one.
         self.cookie = cookie
+        # Extra flags of the Erlang VM (RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS): benchmarks turn off
+        # the schedulers' busy waiting so that the node's CPU time counts work, not spinning.
+        self.erl_args = erl_args
         self.results_policy = results_policy
         self.dir = os.path.abspath(base_dir or tempfile.mkdtemp(prefix="ecf-rabbitmq-"))
         self.port = port or _free_port()
@@ -154,6 +157,8 @@ class RabbitMQ:
             "RABBITMQ_PID_FILE": os.path.join(d, "rabbitmq.pid"),
             "RABBITMQ_ALLOW_INPUT": "",
         }
+        if getattr(self, "erl_args", None):
+            env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = self.erl_args
         return env
 
     def _prepare(self):
