@@ -99,6 +99,11 @@ class EcfProcess:
             f.write(config_text)
         self.log_path = os.path.join(self.workdir, "ecf.log")
         full_env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        # A sanitizer build's options (scripts/test.sh sets them: a ThreadSanitizer report
+        # halts `ecf`) reach the binary under test too.
+        for name in ("TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if name in os.environ:
+                full_env[name] = os.environ[name]
         full_env.update(env or {})
         full_env.setdefault("ECF_PORT", "0")
         full_env.setdefault("ECF_HOST", "127.0.0.1")
@@ -141,6 +146,12 @@ class EcfProcess:
                 self.process.wait(timeout=STOP_TIMEOUT_S)
         if not self._log.closed:
             self._log.close()
+            with open(self.log_path, errors="replace") as f:
+                log = f.read()
+            if "WARNING: ThreadSanitizer" in log:
+                # Kept (not removed with the folder): the report is the failure.
+                raise AssertionError("ThreadSanitizer report in %s:\n%s" % (self.log_path,
+                                                                              log[-20000:]))
             shutil.rmtree(self.workdir, ignore_errors=True)
         return self.process.returncode
 
