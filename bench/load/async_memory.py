@@ -42,7 +42,7 @@ def main():
         config = ("host: 127.0.0.1\nport: 0\none_xmlrpc: %s\ncognit_frontend: http://127.0.0.1:9\n"
                   "broker: %s\nworkers: 2\nlog_level: warning\npublic_key: %s\n"
                   "execution_timeout: %d\nqueue_allowance: %d\ndocument_cache_ttl: 3600\n"
-                  "async_max_results: %d\n"
+                  "async_max_results: %d\nmax_waiting_executions_per_user: 0\n"
                   % (opennebula.url, rabbit.original_url, issuer.public_key, LIMIT_S, LIMIT_S,
                      args.executions + 1000))
         ecf = conftest.EcfProcess(config)

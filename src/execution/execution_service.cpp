@@ -266,8 +266,9 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
             // nobody will wait for.
             throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
         }
-        // Counted until this execution is answered, however that ends.
-        const auto lease = per_user_waiting_.acquire(trace.user);
+        // Counted until this execution is answered, however that ends; an asynchronous one until
+        // its result or its deadline (one user cannot fill the store with working executions).
+        auto lease = per_user_waiting_.acquire(trace.user);
         flavour = request.flavour;
         trace.flavour = request.flavour;
         trace.execution_id = request.request_id;
@@ -275,7 +276,7 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         if (observer_) observer_->queued(flavour);
         record.queued = true;
         if (call.respond_async) {
-            auto outcome = co_await accept(std::move(request), call, trace);
+            auto outcome = co_await accept(std::move(request), call, trace, std::move(lease));
             finish(outcome.status == 202   ? observability::ExecutionEnding::Accepted
                    : outcome.status == 200 ? observability::ExecutionEnding::Ok
                                            : observability::ExecutionEnding::RuntimeError);
@@ -296,7 +297,8 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
 
 asio::awaitable<ExecutionOutcome> ExecutionService::accept(broker::ExecutionRequest request,
                                                            const ExecutionCall& call,
-                                                           const ExecutionTrace& trace) {
+                                                           const ExecutionTrace& trace,
+                                                           PerUserWaiting::Lease lease) {
     auto store = async_store_;
     if (!store) {
         throw Error(ErrorKind::Unavailable, "asynchronous executions are not available");
@@ -311,7 +313,10 @@ asio::awaitable<ExecutionOutcome> ExecutionService::accept(broker::ExecutionRequ
                     kStoreFullRetryAfter);
     }
     // Runs on the broker thread: a small closure, no coroutine frame, kept until the ending.
-    broker::ResultSink sink = [store, id](broker::AsyncEnding ending) {
+    // The user's lease goes with it: a std::function must be copyable, hence shared.
+    auto held = std::make_shared<PerUserWaiting::Lease>(std::move(lease));
+    broker::ResultSink sink = [store, id, held](broker::AsyncEnding ending) {
+        held->release();
         if (ending.result) {
             store->complete(id, ending.result->code, json::serialize(ending.result->message));
         } else if (ending.error) {

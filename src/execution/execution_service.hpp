@@ -117,10 +117,12 @@ class ExecutionService {
                                                  const ExecutionCall& call);
 
     // Reserves the store's slot, publishes, and answers 202 once RabbitMQ confirmed it (or the
-    // result, when it comes within the call's prefer_wait).
+    // result, when it comes within the call's prefer_wait). The user's `lease` is held until
+    // the execution's result or deadline, not only until the 202.
     boost::asio::awaitable<ExecutionOutcome> accept(broker::ExecutionRequest request,
                                                     const ExecutionCall& call,
-                                                    const ExecutionTrace& trace);
+                                                    const ExecutionTrace& trace,
+                                                    PerUserWaiting::Lease lease);
 
     auth::TokenAuthorizer& authorizer_;
     documents::DocumentSource& documents_;

@@ -11,7 +11,14 @@ struct PerUserWaiting::Lease::Counted {
 
 PerUserWaiting::Lease::Lease() = default;
 PerUserWaiting::Lease::Lease(Lease&& other) noexcept = default;
-PerUserWaiting::Lease& PerUserWaiting::Lease::operator=(Lease&& other) noexcept = default;
+PerUserWaiting::Lease& PerUserWaiting::Lease::operator=(Lease&& other) noexcept {
+    // The count this lease held ends here, not with the memory the default would free.
+    if (this != &other) {
+        release();
+        counted_ = std::move(other.counted_);
+    }
+    return *this;
+}
 
 PerUserWaiting::PerUserWaiting(std::size_t limit) : state_(std::make_shared<State>()) {
     state_->limit = limit;
@@ -37,12 +44,19 @@ PerUserWaiting::Lease PerUserWaiting::acquire(const std::string& user) {
 }
 
 PerUserWaiting::Lease::~Lease() {
+    release();
+}
+
+void PerUserWaiting::Lease::release() noexcept {
     if (!counted_) return;
-    std::lock_guard lock(counted_->state->mutex);
-    auto it = counted_->state->counts.find(counted_->user);
-    if (it != counted_->state->counts.end() && --it->second == 0) {
-        counted_->state->counts.erase(it);
+    {
+        std::lock_guard lock(counted_->state->mutex);
+        auto it = counted_->state->counts.find(counted_->user);
+        if (it != counted_->state->counts.end() && --it->second == 0) {
+            counted_->state->counts.erase(it);
+        }
     }
+    counted_.reset();
 }
 
 void PerUserWaiting::set_limit(std::size_t limit) {

@@ -18,7 +18,7 @@ class PerUserWaiting {
     // `limit` 0: no limit.
     explicit PerUserWaiting(std::size_t limit);
 
-    // Counts one execution of `user` until the lease is destroyed. Throws
+    // Counts one execution of `user` until the lease is released or destroyed. Throws
     // ecf::Error(TooManyRequests) with Retry-After when the user is at the limit.
     class Lease {
       public:
@@ -26,6 +26,8 @@ class PerUserWaiting {
         Lease(Lease&& other) noexcept;
         Lease& operator=(Lease&& other) noexcept;
         ~Lease();
+        // Stops counting now (an asynchronous execution's ending, told on the broker thread).
+        void release() noexcept;
 
       private:
         friend class PerUserWaiting;

@@ -38,6 +38,20 @@ TEST(PerUserWaiting, AnsweredExecutionsMakeRoomAndLeaveNoEntry) {
     EXPECT_NO_THROW(waiting.acquire("alice"));
 }
 
+TEST(PerUserWaiting, ReleaseEndsTheCountOnceAndAMoveAssignmentEndsTheOverwrittenOne) {
+    PerUserWaiting waiting(2);
+    auto lease = waiting.acquire("alice");
+    lease.release();
+    EXPECT_EQ(waiting.waiting("alice"), 0u);
+    lease.release();  // a second release (then the destructor) counts nothing more
+    auto kept = waiting.acquire("alice");
+    auto other = waiting.acquire("alice");
+    EXPECT_EQ(waiting.waiting("alice"), 2u);
+    kept = std::move(other);  // the count kept held ends here, not only its memory
+    EXPECT_EQ(waiting.waiting("alice"), 1u);
+    EXPECT_NO_THROW(waiting.acquire("alice"));
+}
+
 TEST(PerUserWaiting, ZeroMeansNoLimit) {
     PerUserWaiting waiting(0);
     std::vector<PerUserWaiting::Lease> leases;

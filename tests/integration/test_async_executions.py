@@ -209,6 +209,38 @@ def test_a_full_store_refuses_new_async_work_with_503_and_retry_after(make_stack
         assert result(stack, execution_id, token).json()["status"] == "WORKING"
 
 
+def test_working_async_executions_count_in_the_users_waiting_bound(make_stack, runtimes):
+    # Without this bound one user could fill the store with working executions, and every
+    # other user's async work would get 503: they count as waiting until their result.
+    stack = make_stack(env={"ECF_MAX_WAITING_EXECUTIONS_PER_USER": "2"})
+    flavour = fresh_flavour()
+    runtimes(flavour, mode="silent")
+    function_id, requirement_id = documents(stack, flavour)
+    alice = stack.token("alice")
+    for _ in range(2):
+        accepted_id(execute(stack, function_id, requirement_id, alice, prefer="respond-async"))
+    refused = execute(stack, function_id, requirement_id, alice, prefer="respond-async")
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["detail"]
+    assert int(refused.headers["Retry-After"]) >= 1
+    # Another user is not held back by alice's executions.
+    bobs_function, bobs_requirement = documents(stack, flavour, owner="bob")
+    accepted_id(execute(stack, bobs_function, bobs_requirement, stack.token("bob"),
+                        prefer="respond-async"))
+
+
+def test_the_users_bound_is_given_back_with_the_result(make_stack, runtimes):
+    stack = make_stack(env={"ECF_MAX_WAITING_EXECUTIONS_PER_USER": "1"})
+    flavour = fresh_flavour()
+    runtimes(flavour, mode="fixed", message=RESULT)
+    function_id, requirement_id = documents(stack, flavour)
+    token = stack.token("alice")
+    for _ in range(3):
+        execution_id = accepted_id(execute(stack, function_id, requirement_id, token,
+                                           prefer="respond-async"))
+        assert result(stack, execution_id, token, wait=20).json()["status"] == "READY"
+
+
 def test_a_result_past_the_bound_is_failed_with_the_reason(make_stack, runtimes):
     stack = make_stack(env={"ECF_ASYNC_MAX_RESULT_BYTES": "64"})
     flavour = fresh_flavour()
