@@ -22,6 +22,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include "broker/broker_session.hpp"
@@ -366,6 +367,7 @@ class AmqpExecutionBroker::State {
 
     void drop_connection() {
         probe_key_.clear();
+        shared_ack_pending_ = 0;  // delivery tags belong to the connection; RabbitMQ requeues
         connection_ = nullptr;
         session_.reset();  // closes it
     }
@@ -393,6 +395,7 @@ class AmqpExecutionBroker::State {
             }
         }
         connection_ = &session_->connection();
+        shared_ack_pending_ = 0;
         if (results_queue_declared_ && !session_->result_queue_kept()) {
             fail_pending(ErrorKind::Unavailable,
                          "the message broker lost the result queue; the result is lost");
@@ -452,7 +455,17 @@ class AmqpExecutionBroker::State {
                 if (!event) break;
                 std::visit([this](auto& e) { handle(e); }, *event);
             }
+            ack_shared_results();
         }
+    }
+
+    // Acknowledges, in one frame, every result taken from the shared queue so far: each was
+    // routed, forwarded (published before this ack, on the same connection) or dropped. Until
+    // then RabbitMQ keeps them, and hands them to another instance if this one goes away.
+    void ack_shared_results() {
+        if (shared_ack_pending_ == 0 || connection_ == nullptr) return;
+        const auto tag = std::exchange(shared_ack_pending_, 0);
+        connection_->ack(kSharedResultsChannel, tag, /*multiple=*/true);
     }
 
     void wait_for_input() {
@@ -574,6 +587,7 @@ class AmqpExecutionBroker::State {
         // correlation_id.
         std::string request_id;
         if (d.channel == kSharedResultsChannel) {
+            shared_ack_pending_ = d.delivery_tag;  // acked after this round of events
             // From the shared queue: any instance's result. Another's goes to its queue (an id
             // we wait for is ours whatever its tag says: ids minted elsewhere are not tagged).
             const auto tag = request_id_tag(d.routing_key);
@@ -811,6 +825,8 @@ class AmqpExecutionBroker::State {
     std::atomic<std::uint64_t> results_{0};
     std::atomic<std::uint64_t> dropped_results_{0};
     std::atomic<std::uint64_t> forwarded_results_{0};
+    // The last delivery tag taken from the shared queue and not acknowledged yet (0: none).
+    std::uint64_t shared_ack_pending_ = 0;
     std::atomic<std::uint64_t> lost_forwards_{0};
     // Written into every request id this instance mints; names its result queue.
     std::atomic<std::uint16_t> tag_;

@@ -72,7 +72,10 @@ void BrokerSession::share_unrouted_results() {
     }
     c.bind_queue(kSharedResultsChannel, kSharedResultsQueue, settings_.unrouted_exchange, "");
     // Not exclusive: every instance consumes it, and RabbitMQ hands each result to one of them.
-    c.consume(kSharedResultsChannel, kSharedResultsQueue, /*no_ack=*/true, /*exclusive=*/false);
+    // With acks (one per round of events, `multiple`) and a bounded prefetch: results delivered
+    // to an instance that goes away before handling them are handed to another one.
+    c.qos(kSharedResultsChannel, kSharedResultsPrefetch);
+    c.consume(kSharedResultsChannel, kSharedResultsQueue, /*no_ack=*/false, /*exclusive=*/false);
 }
 
 BrokerSession::~BrokerSession() {

@@ -28,6 +28,8 @@ inline constexpr std::uint16_t kForwardChannel = 5;
 inline constexpr const char* kSharedResultsQueue = "results.shared";
 inline constexpr std::int64_t kSharedResultsQueueExpiresMs = 60'000;
 inline constexpr std::int64_t kSharedResultsQueueMaxLength = 100'000;
+// Results of the shared queue delivered to one instance and not acknowledged yet, at most.
+inline constexpr std::uint16_t kSharedResultsPrefetch = 1'000;
 
 // Another live instance consumes the result queue of our tag (two instances drew the same tag):
 // pick another tag and connect again.

@@ -1,0 +1,81 @@
+"""Several ECF instances share the unrouted results (src/broker/README.md, "Several
+instances"): a result that RabbitMQ delivered to an instance that dies before handling it is
+requeued (the shared queue is consumed with acks) and reaches its owner through another
+instance. Without acks it would be lost, and its execution would end in 504. Every wait is
+bounded."""
+import json
+import os
+import signal
+import threading
+import time
+
+import requests
+
+from conftest import fresh_flavour
+
+EXECUTION_TIMEOUT_S = 30
+EXECUTIONS = 8
+
+
+def wait_until(condition, limit_s, what):
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
+
+
+def unacknowledged_shared_results(rabbitmq):
+    for line in rabbitmq.ctl("list_queues", "name", "messages_unacknowledged").splitlines():
+        fields = line.split("\t")
+        if len(fields) == 2 and fields[0] == "results.shared":
+            return int(fields[1])
+    return 0
+
+
+def test_results_held_by_an_instance_that_dies_reach_their_owner(make_stack, rabbitmq,
+                                                                  runtimes):
+    env = {"ECF_EXECUTION_TIMEOUT": str(EXECUTION_TIMEOUT_S),
+           "ECF_QUEUE_ALLOWANCE": str(EXECUTION_TIMEOUT_S)}
+    owner = make_stack(env=env)
+    other = make_stack(env=env)
+    flavour = fresh_flavour()
+    runtimes(flavour)  # echo: `res` is the request's own payload
+    function_id = owner.add_function("alice")
+    requirement_id = owner.add_requirement("alice", flavour)
+    token = owner.token("alice")
+
+    def execute(params):
+        return requests.post("%s/v1/functions/%s/execute" % (owner.url, function_id),
+                             params={"app_req_id": requirement_id, "mode": "sync"},
+                             json=params, headers={"token": token},
+                             timeout=EXECUTION_TIMEOUT_S + 15)
+
+    assert execute(["gAVLAS4="]).status_code == 200
+
+    # The other instance stops reading: RabbitMQ still hands it its share of the results (round
+    # robin over the shared queue's consumers), which it holds without acknowledging.
+    os.kill(other.ecf.process.pid, signal.SIGSTOP)
+    answers = [None] * EXECUTIONS
+
+    def run(i):
+        params = ["param-%d" % i]
+        reply = execute(params)
+        answers[i] = (reply.status_code, reply.json() if reply.status_code == 200 else reply.text,
+                      params)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(EXECUTIONS)]
+    try:
+        for thread in threads:
+            thread.start()
+        wait_until(lambda: unacknowledged_shared_results(rabbitmq) > 0, 20,
+                   "a result delivered to the stopped instance and not acknowledged")
+    finally:
+        # Its connection closes with it: RabbitMQ requeues what it held, the owner gets it.
+        os.kill(other.ecf.process.pid, signal.SIGKILL)
+    for thread in threads:
+        thread.join(EXECUTION_TIMEOUT_S + 20)
+    for status, body, params in answers:
+        assert status == 200, body
+        assert json.loads(body["res"])["params"] == params, "a result reached the wrong execution"
