@@ -342,8 +342,10 @@ asio::awaitable<ExecutionOutcome> ExecutionService::accept(broker::ExecutionRequ
             if (!ec) co_return outcome_of({view->code, std::move(message)});
         }
     }
-    auto view = store->find(id, owner).value_or(async_execution::AsyncView{});
-    ExecutionOutcome outcome{202, async_response(id, view), {}};
+    // The 202 always says WORKING, the state it was accepted in, even when the result came in
+    // meanwhile (a fast runtime): its body is the same whatever the timing, and the Location
+    // gives the result.
+    ExecutionOutcome outcome{202, async_response(id, async_execution::AsyncView{}), {}};
     outcome.headers = {{"Preference-Applied", "respond-async"}, {"Location", async_location(id)}};
     co_return outcome;
 }
