@@ -881,8 +881,10 @@ std::uint16_t AmqpExecutionBroker::instance_tag() const {
     return state_->instance_tag();
 }
 
-asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest request) {
-    using namespace asio::experimental::awaitable_operators;
+namespace {
+
+// What must never reach the broker thread.
+void check_request(const ExecutionRequest& request) {
     if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
         throw ecf::Error(ErrorKind::Internal,
                          "the requirement's FLAVOUR is not a valid queue name");
@@ -893,6 +895,39 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
     if (request.deadline <= Clock::now()) {
         throw ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
     }
+}
+
+// Hands the request to the broker thread and waits, until its deadline, for what its mailbox is
+// told: the result (no sink), or the confirm (an asynchronous execution: the ending goes to
+// `sink`). `late` says what the deadline ended. Throws the ecf::Error the mailbox was told.
+asio::awaitable<ExecutionResult> submit_and_wait(std::shared_ptr<AmqpExecutionBroker::State> state,
+                                                 ExecutionRequest request, ResultSink sink,
+                                                 const char* late) {
+    using namespace asio::experimental::awaitable_operators;
+    auto executor = co_await asio::this_coro::executor;
+    ResultChannel channel(executor, 1);
+    auto mailbox = sink ? std::make_shared<Mailbox>(channel, std::move(sink))
+                        : std::make_shared<Mailbox>(channel);
+    struct MailboxDetach {
+        Mailbox& mailbox;
+        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
+    } detach_on_exit{*mailbox};
+
+    asio::steady_timer timer(executor, request.deadline);
+    state->submit(std::move(request), mailbox);
+    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (outcome.index() == 1) throw ecf::Error(ErrorKind::Timeout, late);
+    auto& [ec, result] = std::get<0>(outcome);
+    if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
+    if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
+    co_return std::move(std::get<ExecutionResult>(result));
+}
+
+}  // namespace
+
+asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest request) {
+    check_request(request);
     if (!state_->try_reserve_waiting_slot()) {
         throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
     }
@@ -902,61 +937,16 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
         std::shared_ptr<State> state;
         ~SlotRelease() { state->release_waiting_slot(); }
     } slot{state_};
-
-    auto executor = co_await asio::this_coro::executor;
-    ResultChannel channel(executor, 1);
-    auto mailbox = std::make_shared<Mailbox>(channel);
-    struct MailboxDetach {
-        Mailbox& mailbox;
-        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
-    } detach_on_exit{*mailbox};
-
-    asio::steady_timer timer(executor, request.deadline);
-    state_->submit(std::move(request), mailbox);
-    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
-                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (outcome.index() == 1) {
-        throw ecf::Error(ErrorKind::Timeout, "no result before the execution deadline");
-    }
-    auto& [ec, result] = std::get<0>(outcome);
-    if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
-    if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
-    co_return std::move(std::get<ExecutionResult>(result));
+    co_return co_await submit_and_wait(state_, std::move(request), ResultSink{},
+                                       "no result before the execution deadline");
 }
 
 asio::awaitable<void> AmqpExecutionBroker::submit_async(ExecutionRequest request, ResultSink sink) {
-    using namespace asio::experimental::awaitable_operators;
-    if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
-        throw ecf::Error(ErrorKind::Internal,
-                         "the requirement's FLAVOUR is not a valid queue name");
-    }
-    if (request.request_id.empty() || request.request_id.size() > kMaxQueueName) {
-        throw ecf::Error(ErrorKind::Internal, "invalid request id");
-    }
-    if (request.deadline <= Clock::now()) {
-        throw ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
-    }
+    check_request(request);
     // Not counted in max_waiting_executions: asynchronous executions are bounded by their
     // store, which reserved this one's slot before.
-    auto executor = co_await asio::this_coro::executor;
-    ResultChannel channel(executor, 1);
-    auto mailbox = std::make_shared<Mailbox>(channel, std::move(sink));
-    struct MailboxDetach {
-        Mailbox& mailbox;
-        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
-    } detach_on_exit{*mailbox};
-
-    asio::steady_timer timer(executor, request.deadline);
-    state_->submit(std::move(request), mailbox);
-    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
-                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (outcome.index() == 1) {
-        throw ecf::Error(ErrorKind::Timeout, "the execution request was not confirmed in time");
-    }
-    auto& [ec, result] = std::get<0>(outcome);
-    if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
-    if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
-    co_return;  // confirmed
+    co_await submit_and_wait(state_, std::move(request), std::move(sink),
+                             "the execution request was not confirmed in time");
 }
 
 }  // namespace ecf::broker
