@@ -221,15 +221,26 @@ def test_a_node_stopped_under_load(cluster, instances):
         # Every instance has reconnected. A redeclaration may still fail for a moment (the dead
         # node's queue records go away asynchronously: "home node down"), so "after" is when an
         # execution through each instance succeeded, not a fixed delay (slow under ASan).
+        last_answer = {}
+
         def serves_again(i):
             try:
                 reply = execute(instances[i], function_ids[i], requirement_ids[i], tokens[i],
                                 ["probe"])
-            except requests.RequestException:
+            except requests.RequestException as e:
+                last_answer[i] = repr(e)
                 return False
+            last_answer[i] = "%d %s" % (reply.status_code, reply.text[:200])
             return reply.status_code == 200
         for i in range(len(instances)):
-            wait_until(lambda i=i: serves_again(i), 60, "instance %d serves again" % i)
+            try:
+                wait_until(lambda i=i: serves_again(i), 60, "instance %d serves again" % i)
+            except AssertionError:
+                # What it answered last, and what it logged: why it does not serve.
+                print("instance %d last answered: %s" % (i, last_answer.get(i)))
+                print("\n".join(instances[i].ecf.log().splitlines()[-40:]))
+                print(cluster.ctl("list_queues", "name", "pid", "consumers"))
+                raise
         after = time.monotonic()
         # Past every deadline of the requests in flight at the stop, and 30 more done.
         wait_until(lambda: time.monotonic() > stop_done + EXECUTION_TIMEOUT_S + 1
