@@ -73,9 +73,10 @@ struct ExecutionLimits {
 using RequestIdSource = std::function<std::string()>;
 
 // Runs one function on a Serverless Runtime: authorize the token, read the FUNCTION and the
-// APP_REQUIREMENT documents (at once, with the caller's credentials), check their TYPEs, build
-// the request message of contract §4, hand it to the broker, and turn the SR's result into the
-// answer of contract §1.
+// APP_REQUIREMENT documents (at once, with the caller's credentials), check their TYPEs, authorize
+// the token again with the requirement's flavour when it has checks on it, build the request
+// message of contract §4, hand it to the broker, and turn the SR's result into the answer of
+// contract §1.
 class ExecutionService {
   public:
     // `observer` (may be null) is told about every execution: the metrics, the log.
@@ -104,13 +105,22 @@ class ExecutionService {
   private:
     using Documents = std::tuple<documents::Document, documents::Document>;
 
+    // The documents of an execution whose token is authorized for them, and the flavour.
+    struct Authorized {
+        documents::Document function;
+        documents::Document requirement;
+        std::string flavour;
+    };
+
     template <typename T>
     static boost::asio::awaitable<T> before_deadline(
         boost::asio::awaitable<T> work, std::chrono::steady_clock::time_point deadline);
 
-    // Authorizes the token, then reads the FUNCTION and the APP_REQUIREMENT.
-    boost::asio::awaitable<Documents> authorize_and_fetch(const ExecutionCall& call,
-                                                          ExecutionTrace& trace);
+    // Authorizes the token (before the flavour is known), reads the FUNCTION and the
+    // APP_REQUIREMENT, checks their TYPEs and the FLAVOUR, and, when the token's checks on
+    // `flavour` are pending, authorizes it again with the flavour stated.
+    boost::asio::awaitable<Authorized> authorize_and_fetch(const ExecutionCall& call,
+                                                           ExecutionTrace& trace);
 
     // Reads the FUNCTION and the APP_REQUIREMENT at once; the first failure cancels the other.
     boost::asio::awaitable<Documents> fetch_both(const Credentials& credentials,
