@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/credentials.hpp"
 
@@ -56,7 +57,9 @@ class TokenAuthorizer {
     virtual boost::asio::awaitable<Authorization> authorize_request(std::string_view token,
                                                                     const RequestFacts& request) {
         static_cast<void>(request);
-        co_return Authorization{co_await authorize(token)};
+        // Named first: GCC 12 destroys a co_await's result twice inside a braced initializer.
+        Credentials credentials = co_await authorize(token);
+        co_return Authorization{std::move(credentials)};
     }
 };
 
