@@ -199,6 +199,17 @@ ExecutionLimits ExecutionService::limits() const {
     return {execution_timeout_.load(), queue_allowance_.load()};
 }
 
+void ExecutionService::set_flavours(FlavourAllowList flavours) {
+    auto next = std::make_shared<const FlavourAllowList>(std::move(flavours));
+    const std::lock_guard lock(flavours_mutex_);
+    flavours_ = std::move(next);
+}
+
+std::shared_ptr<const FlavourAllowList> ExecutionService::flavours() const {
+    const std::lock_guard lock(flavours_mutex_);
+    return flavours_;
+}
+
 // Runs `work` until `deadline`. When the deadline comes first, `work` is cancelled (every step
 // before the broker honours cancellation: the HTTP client's reads, the document cache's waits)
 // and the caller gets 504, whatever `work` was doing.
@@ -267,6 +278,10 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         const ExecutionLimits limits = this->limits();
         auto authorized = co_await before_deadline(authorize_and_fetch(call, trace),
                                                    received + limits.execution_timeout);
+        // Before any broker work: every FLAVOUR leaves a queue in RabbitMQ.
+        if (!flavours()->allows(authorized.flavour)) {
+            throw Error(ErrorKind::Forbidden, std::string(kFlavourNotServed));
+        }
 
         broker::ExecutionRequest request;
         request.flavour = std::move(authorized.flavour);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "async_execution/async_result_store.hpp"
 #include "auth/token_authorizer.hpp"
 #include "broker/execution_broker.hpp"
+#include "core/flavour_allow_list.hpp"
 #include "documents/document_source.hpp"
 #include "execution/per_user_waiting.hpp"
 #include "observability/execution_observer.hpp"
@@ -74,9 +76,9 @@ using RequestIdSource = std::function<std::string()>;
 
 // Runs one function on a Serverless Runtime: authorize the token, read the FUNCTION and the
 // APP_REQUIREMENT documents (at once, with the caller's credentials), check their TYPEs, authorize
-// the token again with the requirement's flavour when it has checks on it, build the request
-// message of contract §4, hand it to the broker, and turn the SR's result into the answer of
-// contract §1.
+// the token again with the requirement's flavour when it has checks on it, check the flavour
+// against the allow-list, build the request message of contract §4, hand it to the broker, and
+// turn the SR's result into the answer of contract §1.
 class ExecutionService {
   public:
     // `observer` (may be null) is told about every execution: the metrics, the log.
@@ -97,6 +99,12 @@ class ExecutionService {
     // Only the timeouts: max_waiting_per_user is changed by set_max_waiting_per_user.
     ExecutionLimits limits() const;
     void set_max_waiting_per_user(std::size_t limit);
+
+    // The flavours served (configuration key `flavours`; empty: any): an execution whose
+    // requirement names another is refused with 403 before anything is published. For the
+    // executions that start from now on; safe to call from any thread.
+    void set_flavours(FlavourAllowList flavours);
+    std::shared_ptr<const FlavourAllowList> flavours() const;
 
     // Where asynchronous executions keep their results; without one (or null), they get 503
     // and sync executions go on.
@@ -143,6 +151,8 @@ class ExecutionService {
     std::atomic<std::chrono::milliseconds> queue_allowance_;
     RequestIdSource request_ids_;
     PerUserWaiting per_user_waiting_;
+    mutable std::mutex flavours_mutex_;
+    std::shared_ptr<const FlavourAllowList> flavours_ = std::make_shared<const FlavourAllowList>();
     std::shared_ptr<const observability::ExecutionObserver> observer_;
     std::shared_ptr<async_execution::AsyncResultStore> async_store_;
 };

@@ -103,10 +103,13 @@ class ExecutionServiceTest : public ::testing::Test {
         documents.documents[39] = requirement_document({{"FLAVOUR", "Energy"}});
     }
 
+    FlavourAllowList flavours;
+
     ExecutionOutcome run(ExecutionCall call, std::string* caller_out = nullptr) {
         ExecutionService service(authorizer, documents, broker, limits, [] {
             return std::string("11111111-2222-4333-8444-555555555555");
         });
+        service.set_flavours(flavours);
         asio::io_context io;
         ExecutionTrace trace;
         auto future = asio::co_spawn(io, service.execute(call, trace), asio::use_future);
@@ -302,6 +305,21 @@ TEST_F(ExecutionServiceTest, FailedFlavourCheckIsUnauthorizedAndNothingIsPublish
     EXPECT_EQ(failure_of(call()), ErrorKind::Unauthorized);
     EXPECT_EQ(authorizer.calls.size(), 2u);
     EXPECT_TRUE(broker.requests.empty());
+}
+
+TEST_F(ExecutionServiceTest, FlavourNotInTheAllowListIsForbiddenAndNothingIsPublished) {
+    flavours = FlavourAllowList({"Nature", "GPU"});
+    try {
+        run(call());
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Forbidden);
+        EXPECT_EQ(std::string(e.what()), kFlavourNotServed);
+    }
+    EXPECT_TRUE(broker.requests.empty());
+    flavours = FlavourAllowList({"Nature", "Energy"});
+    EXPECT_EQ(run(call()).status, 200u);
+    EXPECT_EQ(broker.requests.size(), 1u);
 }
 
 }  // namespace

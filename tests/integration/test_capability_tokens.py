@@ -91,6 +91,29 @@ def test_a_token_narrowed_to_a_flavour_runs_only_on_that_flavour(stack, runtimes
         assert execute(stack, function_id, requirement, other).status_code == 401
 
 
+def test_flavours_allow_list_applies_to_executions(make_stack, stack, runtimes):
+    flavour_a, flavour_b = fresh_flavour("A"), fresh_flavour("B")
+    [runtime_a] = runtimes(flavour_a)
+    [runtime_b] = runtimes(flavour_b)
+    limited = make_stack(env={"ECF_FLAVOURS": flavour_a})
+    function_id = limited.add_function("alice")
+    requirement_a = limited.add_requirement("alice", flavour_a)
+    requirement_b = limited.add_requirement("alice", flavour_b)
+    token = limited.token("alice")
+
+    assert execute(limited, function_id, requirement_a, token).status_code == 200
+    for prefer in (None, "respond-async"):
+        refused = execute(limited, function_id, requirement_b, token, prefer=prefer)
+        assert refused.status_code == 403, refused.text
+        assert refused.json() == {"detail": "the requirement's FLAVOUR is not one this cluster "
+                                            "serves (configuration key flavours)"}
+    # An instance without the list runs B; nothing refused was published before it (one
+    # consumer, prefetch 1: the queue is delivered in order).
+    assert execute(stack, function_id, requirement_b, token).status_code == 200
+    assert len(runtime_b.received) == 1
+    assert len(runtime_a.received) == 1
+
+
 def test_a_revoked_token_is_refused(make_stack, tmp_path, issuer):
     # Reading the file again when it changes is covered by tests/auth; here the service starts
     # with the list.
