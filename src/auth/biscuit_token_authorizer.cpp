@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "auth/expiry_check.hpp"
+#include "auth/flavour_check.hpp"
 #include "core/error.hpp"
 
 namespace ecf::auth {
@@ -105,11 +106,17 @@ std::string authorizer_code(const AuthorizationContext& context,
     return code;
 }
 
-// Runs the authorizer over a verified token; the authority block's credentials.
-Credentials authorize_verified(const biscuit::Biscuit& token, const AuthorizationContext& context) {
+// Runs the authorizer over a verified token; the authority block's credentials. Before an
+// execution's flavour is known (RequestFacts::flavour_follows), a token whose checks read
+// `flavour` is not decided: refused only by such checks, or with such checks at all, it yields
+// its credentials with flavour_pending, for the caller to authorize again with the flavour.
+Authorization authorize_verified(const biscuit::Biscuit& token,
+                                 const AuthorizationContext& context) {
     using biscuit::datalog::Term;
     if (context.revocations && context.revocations->revoked(token.revocation_ids()))
         throw Error(ErrorKind::Unauthorized, "Token revoked");
+    const bool flavour_to_come = context.request.flavour_follows && !context.request.flavour;
+    bool flavour_pending = false;
     std::vector<biscuit::datalog::Fact> facts;
     try {
         biscuit::datalog::Parameters parameters;
@@ -118,7 +125,15 @@ Credentials authorize_verified(const biscuit::Biscuit& token, const Authorizatio
         authorizer.set_limits(run_limits(context.time_limit));
         authorizer.add_token(token);
         authorizer.add_code(code, parameters);
-        authorizer.authorize();
+        const auto& outcome = authorizer.run();
+        if (flavour_to_come) {
+            const FlavourDependence dependence(token);
+            if (!outcome.ok() && !dependence.refused_only_on_flavour(*outcome.error()))
+                throw *outcome.error();
+            flavour_pending = !outcome.ok() || dependence.has_flavour_checks();
+        } else if (!outcome.ok()) {
+            throw *outcome.error();
+        }
         facts = authorizer.query(kCredentialsQuery);
     } catch (const biscuit::Error& e) {
         throw Error(ErrorKind::Unauthorized, reason_of(e));
@@ -134,12 +149,12 @@ Credentials authorize_verified(const biscuit::Biscuit& token, const Authorizatio
         found = Credentials{*user, *password};
     }
     if (!found) throw Error(ErrorKind::Unauthorized, "Token holds no user and password as strings");
-    return *found;
+    return {*found, flavour_pending};
 }
 
 // Verifies `token` against `root`, keeps it in `cache`, and authorizes it. A coroutine taking
 // its arguments by value, so that they live in its frame while it runs on the pool.
-boost::asio::awaitable<Credentials> verify_and_authorize(
+boost::asio::awaitable<Authorization> verify_and_authorize(
     std::shared_ptr<VerifiedTokenCache> cache, std::string token, biscuit::PublicKey root,
     std::shared_ptr<const AuthorizationContext> context) {
     auto verified = verify(token, root);
@@ -164,7 +179,7 @@ BiscuitTokenAuthorizer::~BiscuitTokenAuthorizer() {
     pool_.join();
 }
 
-boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::verify_on_pool(
+boost::asio::awaitable<Authorization> BiscuitTokenAuthorizer::verify_on_pool(
     std::string token, biscuit::PublicKey root,
     std::shared_ptr<const AuthorizationContext> context) {
     if (pending_.fetch_add(1) >= max_pending_) {
@@ -186,10 +201,11 @@ boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize(std::strin
     // A named value awaited here: GCC 12 may end a temporary of a co_await expression before
     // the awaited coroutine is done with it.
     const RequestFacts no_facts{};
-    co_return co_await authorize_request(token, no_facts);
+    const Authorization authorization = co_await authorize_request(token, no_facts);
+    co_return authorization.credentials;
 }
 
-boost::asio::awaitable<Credentials> BiscuitTokenAuthorizer::authorize_request(
+boost::asio::awaitable<Authorization> BiscuitTokenAuthorizer::authorize_request(
     std::string_view token, const RequestFacts& request) {
     // Copied before the first suspension: the caller's buffers may not outlive it.
     const std::string text(token);

@@ -49,14 +49,16 @@ class BiscuitTokenAuthorizer : public TokenAuthorizer {
     ~BiscuitTokenAuthorizer() override;
 
     boost::asio::awaitable<Credentials> authorize(std::string_view token) override;
-    boost::asio::awaitable<Credentials> authorize_request(std::string_view token,
-                                                          const RequestFacts& request) override;
+    // An execution's two authorizations (RequestFacts::flavour_follows): the second finds the
+    // token verified in the cache (unless evicted meanwhile), so it costs one Datalog run.
+    boost::asio::awaitable<Authorization> authorize_request(std::string_view token,
+                                                            const RequestFacts& request) override;
 
     VerifiedTokenCache::Counts cache_counts() const { return cache_->counts(); }
 
   private:
     // Verifies and authorizes on the pool; throws Error(Unavailable) when too many wait for it.
-    boost::asio::awaitable<Credentials> verify_on_pool(
+    boost::asio::awaitable<Authorization> verify_on_pool(
         std::string token, biscuit::PublicKey root,
         std::shared_ptr<const AuthorizationContext> context);
 

@@ -29,6 +29,7 @@
 #include "cli/metrics_readings.hpp"
 #include "config/config_loader.hpp"
 #include "core/error.hpp"
+#include "core/flavour_allow_list.hpp"
 #include "documents/document_cache.hpp"
 #include "documents/opennebula_document_source.hpp"
 #include "execution/execution_service.hpp"
@@ -255,6 +256,7 @@ int serve(const std::string& config_path, bool path_given) {
     // reach it, destroyed after the broker thread (shared by them).
     auto async_store = std::make_shared<async_execution::AsyncResultStore>(async_limits(config));
     executions.set_async_store(async_store);
+    executions.set_flavours(FlavourAllowList(config.flavours));
     auto async_settings = std::make_shared<http::AsyncApiSettings>();
     async_settings->mode_async_accepted = config.async_mode == "accepted";
     async_settings->max_wait = config.async_max_wait;
@@ -332,46 +334,52 @@ int serve(const std::string& config_path, bool path_given) {
     const auto apply_async_limits = [&async_store](const config::Config& next) {
         async_store->set_limits(async_limits(next));
     };
-    ConfigReloader reloader(
-        config_path, path_given, loaded,
-        {{"log_level",
-          [&logger, &access_logger](const config::Config& next) {
-              observability::set_log_level(*logger, next.log_level);
-              observability::set_log_level(*access_logger, next.log_level);
-          }},
-         {"execution_timeout",
-          [&executions](const config::Config& next) {
-              executions.set_limits({next.execution_timeout, executions.limits().queue_allowance});
-          }},
-         {"queue_allowance",
-          [&executions](const config::Config& next) {
-              executions.set_limits({executions.limits().execution_timeout, next.queue_allowance});
-          }},
-         {"max_waiting_executions",
-          [&broker](const config::Config& next) {
-              broker.set_max_waiting_executions(next.max_waiting_executions);
-          }},
-         {"max_waiting_executions_per_user",
-          [&executions](const config::Config& next) {
-              executions.set_max_waiting_per_user(next.max_waiting_executions_per_user);
-          }},
-         {"async_mode",
-          [&async_settings](const config::Config& next) {
-              async_settings->mode_async_accepted = next.async_mode == "accepted";
-          }},
-         {"async_max_wait",
-          [&async_settings](const config::Config& next) {
-              async_settings->max_wait = next.async_max_wait;
-          }},
-         {"async_result_ttl", apply_async_limits},
-         {"async_max_results", apply_async_limits},
-         {"async_max_result_bytes", apply_async_limits},
-         {"async_store_bytes", apply_async_limits},
-         {"async_max_waiters", apply_async_limits},
-         {"async_max_waiters_per_user", apply_async_limits},
-         {"document_cache_ttl", apply_document_cache},
-         {"document_cache_entries", apply_document_cache}},
-        logger);
+    std::vector<ReloadableKey> reloadable{
+        {"log_level",
+         [&logger, &access_logger](const config::Config& next) {
+             observability::set_log_level(*logger, next.log_level);
+             observability::set_log_level(*access_logger, next.log_level);
+         }},
+        {"execution_timeout",
+         [&executions](const config::Config& next) {
+             executions.set_limits({next.execution_timeout, executions.limits().queue_allowance});
+         }},
+        {"queue_allowance",
+         [&executions](const config::Config& next) {
+             executions.set_limits({executions.limits().execution_timeout, next.queue_allowance});
+         }},
+        {"max_waiting_executions",
+         [&broker](const config::Config& next) {
+             broker.set_max_waiting_executions(next.max_waiting_executions);
+         }},
+        {"max_waiting_executions_per_user",
+         [&executions](const config::Config& next) {
+             executions.set_max_waiting_per_user(next.max_waiting_executions_per_user);
+         }},
+        {"async_mode",
+         [&async_settings](const config::Config& next) {
+             async_settings->mode_async_accepted = next.async_mode == "accepted";
+         }},
+        {"async_max_wait",
+         [&async_settings](const config::Config& next) {
+             async_settings->max_wait = next.async_max_wait;
+         }},
+        {"async_result_ttl", apply_async_limits},
+        {"async_max_results", apply_async_limits},
+        {"async_max_result_bytes", apply_async_limits},
+        {"async_store_bytes", apply_async_limits},
+        {"async_max_waiters", apply_async_limits},
+        {"async_max_waiters_per_user", apply_async_limits},
+        {"document_cache_ttl", apply_document_cache},
+        {"document_cache_entries", apply_document_cache}};
+    // Standalone mode's document routes keep the list they started with (until a restart), so
+    // there the key is reloaded by neither.
+    if (!backends.standalone) {
+        reloadable.push_back({"flavours", [&executions](const config::Config& next) {
+                                  executions.set_flavours(FlavourAllowList(next.flavours));
+                              }});
+    }
+    ConfigReloader reloader(config_path, path_given, loaded, std::move(reloadable), logger);
     std::function<void(const boost::system::error_code&, int)> on_reload =
         [&](const boost::system::error_code& ec, int) {
             if (ec) return;

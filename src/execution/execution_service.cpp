@@ -101,13 +101,14 @@ ExecutionOutcome outcome_of(broker::ExecutionResult result) {
             {}};
 }
 
-// What the token is asked to allow, as far as it is known before any document is read (the
-// flavour is in the APP_REQUIREMENT, read with the token's credentials, so it is not).
+// What the token is asked to allow, as far as it is known before any document is read: the
+// flavour is in the APP_REQUIREMENT, read with the token's credentials, so it follows.
 auth::RequestFacts request_facts(const ExecutionCall& call) {
     return {.operation = "execute",
             .function_id = call.function_id,
             .app_requirement_id = call.app_req_id,
-            .mode = call.mode};
+            .mode = call.mode,
+            .flavour_follows = true};
 }
 
 observability::ExecutionEnding ending_of(ErrorKind kind) {
@@ -198,6 +199,17 @@ ExecutionLimits ExecutionService::limits() const {
     return {execution_timeout_.load(), queue_allowance_.load()};
 }
 
+void ExecutionService::set_flavours(FlavourAllowList flavours) {
+    auto next = std::make_shared<const FlavourAllowList>(std::move(flavours));
+    const std::lock_guard lock(flavours_mutex_);
+    flavours_ = std::move(next);
+}
+
+std::shared_ptr<const FlavourAllowList> ExecutionService::flavours() const {
+    const std::lock_guard lock(flavours_mutex_);
+    return flavours_;
+}
+
 // Runs `work` until `deadline`. When the deadline comes first, `work` is cancelled (every step
 // before the broker honours cancellation: the HTTP client's reads, the document cache's waits)
 // and the caller gets 504, whatever `work` was doing.
@@ -218,13 +230,26 @@ asio::awaitable<T> ExecutionService::before_deadline(asio::awaitable<T> work,
     co_return std::move(value);
 }
 
-asio::awaitable<ExecutionService::Documents> ExecutionService::authorize_and_fetch(
+asio::awaitable<ExecutionService::Authorized> ExecutionService::authorize_and_fetch(
     const ExecutionCall& call, ExecutionTrace& trace) {
     // Named, not a temporary of the co_await expression: GCC 12 ends such temporaries early.
-    const auth::RequestFacts facts = request_facts(call);
-    const Credentials credentials = co_await authorizer_.authorize_request(call.token, facts);
-    trace.user = credentials.user;
-    co_return co_await fetch_both(credentials, call);
+    auth::RequestFacts facts = request_facts(call);
+    const auth::Authorization authorization =
+        co_await authorizer_.authorize_request(call.token, facts);
+    trace.user = authorization.credentials.user;
+    auto [function, requirement] = co_await fetch_both(authorization.credentials, call);
+    require_type(function, DocumentType::Function);
+    require_type(requirement, DocumentType::AppRequirement);
+    std::string flavour = flavour_of(requirement);
+    // Only a token with checks on `flavour` pays for a second authorization (the token is
+    // verified already: one Datalog run). A refusal is the same 401 as any failed check.
+    if (authorization.flavour_pending) {
+        facts.flavour = flavour;
+        const auth::Authorization with_flavour =
+            co_await authorizer_.authorize_request(call.token, facts);
+        static_cast<void>(with_flavour);
+    }
+    co_return Authorized{std::move(function), std::move(requirement), std::move(flavour)};
 }
 
 asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall& call,
@@ -251,16 +276,18 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     };
     try {
         const ExecutionLimits limits = this->limits();
-        auto [function, requirement] = co_await before_deadline(
-            authorize_and_fetch(call, trace), received + limits.execution_timeout);
-        require_type(function, DocumentType::Function);
-        require_type(requirement, DocumentType::AppRequirement);
+        auto authorized = co_await before_deadline(authorize_and_fetch(call, trace),
+                                                   received + limits.execution_timeout);
+        // Before any broker work: every FLAVOUR leaves a queue in RabbitMQ.
+        if (!flavours()->allows(authorized.flavour)) {
+            throw Error(ErrorKind::Forbidden, std::string(kFlavourNotServed));
+        }
 
         broker::ExecutionRequest request;
-        request.flavour = flavour_of(requirement);
+        request.flavour = std::move(authorized.flavour);
         request.request_id = request_ids_();
-        request.body = request_message(request.request_id, call, function);
-        request.deadline = received + time_limit_for(requirement, limits);
+        request.body = request_message(request.request_id, call, authorized.function);
+        request.deadline = received + time_limit_for(authorized.requirement, limits);
         if (request.deadline <= Clock::now()) {
             // The requirement's own limit is already spent by the reads: do not queue work that
             // nobody will wait for.

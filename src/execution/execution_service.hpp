@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "async_execution/async_result_store.hpp"
 #include "auth/token_authorizer.hpp"
 #include "broker/execution_broker.hpp"
+#include "core/flavour_allow_list.hpp"
 #include "documents/document_source.hpp"
 #include "execution/per_user_waiting.hpp"
 #include "observability/execution_observer.hpp"
@@ -73,9 +75,10 @@ struct ExecutionLimits {
 using RequestIdSource = std::function<std::string()>;
 
 // Runs one function on a Serverless Runtime: authorize the token, read the FUNCTION and the
-// APP_REQUIREMENT documents (at once, with the caller's credentials), check their TYPEs, build
-// the request message of contract §4, hand it to the broker, and turn the SR's result into the
-// answer of contract §1.
+// APP_REQUIREMENT documents (at once, with the caller's credentials), check their TYPEs, authorize
+// the token again with the requirement's flavour when it has checks on it, check the flavour
+// against the allow-list, build the request message of contract §4, hand it to the broker, and
+// turn the SR's result into the answer of contract §1.
 class ExecutionService {
   public:
     // `observer` (may be null) is told about every execution: the metrics, the log.
@@ -97,6 +100,12 @@ class ExecutionService {
     ExecutionLimits limits() const;
     void set_max_waiting_per_user(std::size_t limit);
 
+    // The flavours served (configuration key `flavours`; empty: any): an execution whose
+    // requirement names another is refused with 403 before anything is published. For the
+    // executions that start from now on; safe to call from any thread.
+    void set_flavours(FlavourAllowList flavours);
+    std::shared_ptr<const FlavourAllowList> flavours() const;
+
     // Where asynchronous executions keep their results; without one (or null), they get 503
     // and sync executions go on.
     void set_async_store(std::shared_ptr<async_execution::AsyncResultStore> store);
@@ -104,13 +113,22 @@ class ExecutionService {
   private:
     using Documents = std::tuple<documents::Document, documents::Document>;
 
+    // The documents of an execution whose token is authorized for them, and the flavour.
+    struct Authorized {
+        documents::Document function;
+        documents::Document requirement;
+        std::string flavour;
+    };
+
     template <typename T>
     static boost::asio::awaitable<T> before_deadline(
         boost::asio::awaitable<T> work, std::chrono::steady_clock::time_point deadline);
 
-    // Authorizes the token, then reads the FUNCTION and the APP_REQUIREMENT.
-    boost::asio::awaitable<Documents> authorize_and_fetch(const ExecutionCall& call,
-                                                          ExecutionTrace& trace);
+    // Authorizes the token (before the flavour is known), reads the FUNCTION and the
+    // APP_REQUIREMENT, checks their TYPEs and the FLAVOUR, and, when the token's checks on
+    // `flavour` are pending, authorizes it again with the flavour stated.
+    boost::asio::awaitable<Authorized> authorize_and_fetch(const ExecutionCall& call,
+                                                           ExecutionTrace& trace);
 
     // Reads the FUNCTION and the APP_REQUIREMENT at once; the first failure cancels the other.
     boost::asio::awaitable<Documents> fetch_both(const Credentials& credentials,
@@ -133,6 +151,8 @@ class ExecutionService {
     std::atomic<std::chrono::milliseconds> queue_allowance_;
     RequestIdSource request_ids_;
     PerUserWaiting per_user_waiting_;
+    mutable std::mutex flavours_mutex_;
+    std::shared_ptr<const FlavourAllowList> flavours_ = std::make_shared<const FlavourAllowList>();
     std::shared_ptr<const observability::ExecutionObserver> observer_;
     std::shared_ptr<async_execution::AsyncResultStore> async_store_;
 };

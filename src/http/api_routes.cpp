@@ -334,8 +334,9 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             }
             problems.throw_if_any();
             const auth::RequestFacts facts{.operation = "execution_result"};
-            const auto credentials =
+            const auto authorization =
                 co_await authorizer.authorize_request(token_of(context.request), facts);
+            const Credentials& credentials = authorization.credentials;
             context.user = credentials.user;
             context.log_fields = {{"execution_id", id}};
             if (!store) {
@@ -366,9 +367,9 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             // The token is told what it is used for, so that a narrowed one can refuse it. Named,
             // not a temporary of the co_await expression: GCC 12 ends such temporaries early.
             const auth::RequestFacts facts{.operation = "device_metrics"};
-            const auto credentials =
+            const auto authorization =
                 co_await authorizer.authorize_request(token_of(context.request), facts);
-            context.user = credentials.user;
+            context.user = authorization.credentials.user;
             co_return json_response(beast_http::status::ok, nullptr, context.request);
         },
         operation(kMetricsOperation));

@@ -1,26 +1,10 @@
 #pragma once
 
-#include <algorithm>
-#include <string>
-#include <string_view>
-#include <vector>
+#include "core/flavour_allow_list.hpp"
 
 namespace ecf::standalone {
 
-// The flavours this cluster serves (configuration key `flavours`); an empty list allows any.
-// Every FLAVOUR leaves a queue in RabbitMQ, so an operator may want to bound which ones exist.
-class FlavourAllowList {
-  public:
-    FlavourAllowList() = default;
-    explicit FlavourAllowList(std::vector<std::string> flavours) : flavours_(std::move(flavours)) {}
-
-    bool allows(std::string_view flavour) const {
-        return flavours_.empty() ||
-               std::find(flavours_.begin(), flavours_.end(), flavour) != flavours_.end();
-    }
-
-  private:
-    std::vector<std::string> flavours_;
-};
+// Shared with the execution path (src/core/flavour_allow_list.hpp).
+using ecf::FlavourAllowList;
 
 }  // namespace ecf::standalone

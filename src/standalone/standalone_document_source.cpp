@@ -42,9 +42,7 @@ boost::asio::awaitable<documents::Document> StandaloneDocumentSource::fetch(
     if (document.type == static_cast<int>(documents::DocumentType::AppRequirement)) {
         const auto* flavour = document.template_values.if_contains("FLAVOUR");
         if (flavour && flavour->is_string() && !flavours_.allows(flavour->as_string())) {
-            throw Error(ErrorKind::Forbidden,
-                        "the requirement's FLAVOUR is not one this cluster "
-                        "serves (configuration key flavours)");
+            throw Error(ErrorKind::Forbidden, std::string(kFlavourNotServed));
         }
     }
     co_return document;

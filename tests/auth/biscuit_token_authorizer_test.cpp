@@ -362,8 +362,9 @@ class CapabilityFactsTest : public BiscuitTokenAuthorizerTest {
 
     bool allowed(const std::string& token, const RequestFacts& request) {
         try {
-            return run_awaitable(io_, authorizer_.authorize_request(token, request)).user ==
-                   "alice";
+            const auto authorization =
+                run_awaitable(io_, authorizer_.authorize_request(token, request));
+            return authorization.credentials.user == "alice" && !authorization.flavour_pending;
         } catch (const Error& e) {
             EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
             return false;
@@ -430,6 +431,133 @@ TEST_F(CapabilityFactsTest, RequestValuesAreNeverReadAsDatalog) {
     EXPECT_FALSE(allowed(token, sneaky));
 }
 
+// ---- Flavour checks of executions (two phases) ----
+
+class FlavourPhasesTest : public CapabilityFactsTest {
+  protected:
+    // An execution's first authorization: the flavour is not known yet.
+    static RequestFacts before_flavour(std::int64_t function = 39) {
+        auto facts = execution(function);
+        facts.flavour = std::nullopt;
+        facts.flavour_follows = true;
+        return facts;
+    }
+    // Its second one, with the requirement's flavour.
+    static RequestFacts with_flavour(const std::string& flavour) {
+        auto facts = execution();
+        facts.flavour = flavour;
+        facts.flavour_follows = true;
+        return facts;
+    }
+
+    Authorization authorization(const std::string& token, const RequestFacts& request) {
+        return run_awaitable(io_, authorizer_.authorize_request(token, request));
+    }
+
+    std::string refused(const std::string& token, const RequestFacts& request) {
+        try {
+            authorization(token, request);
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unauthorized);
+            return e.what();
+        }
+        ADD_FAILURE() << "token was accepted";
+        return {};
+    }
+};
+
+TEST_F(FlavourPhasesTest, TokenWithoutFlavourChecksIsDecidedAtOnce) {
+    for (const auto& token :
+         {mint(kAuthority), narrowed("check if function(39);"), narrowed("check if mode($m);")}) {
+        const auto first = authorization(token, before_flavour());
+        EXPECT_EQ(first.credentials.user, "alice");
+        EXPECT_FALSE(first.flavour_pending);  // the caller authorizes no second time
+    }
+}
+
+TEST_F(FlavourPhasesTest, FlavourCheckIsPendingThenSatisfied) {
+    const auto token = narrowed("check if flavour(\"Energy\");");
+    const auto first = authorization(token, before_flavour());
+    EXPECT_EQ(first.credentials.user, "alice");
+    EXPECT_EQ(first.credentials.password, "s3cret-pw");
+    EXPECT_TRUE(first.flavour_pending);
+    const auto misses = authorizer_.cache_counts().misses;
+    const auto second = authorization(token, with_flavour("Energy"));
+    EXPECT_EQ(second.credentials.user, "alice");
+    EXPECT_FALSE(second.flavour_pending);
+    // The second phase found the token verified: no signature verification again.
+    EXPECT_EQ(authorizer_.cache_counts().misses, misses);
+}
+
+TEST_F(FlavourPhasesTest, FlavourCheckIsPendingThenFails) {
+    const auto token = narrowed("check if flavour($f), [\"Energy\", \"GPU\"].contains($f);");
+    EXPECT_TRUE(authorization(token, before_flavour()).flavour_pending);
+    EXPECT_EQ(refused(token, with_flavour("Nature")), "Token check failed");
+}
+
+TEST_F(FlavourPhasesTest, FlavourIsNeverPendingWhereItDoesNotFollow) {
+    const auto token = narrowed("check if flavour(\"Energy\");");
+    auto metrics = RequestFacts{.operation = "device_metrics"};
+    EXPECT_EQ(refused(token, metrics), "Token check failed");
+    EXPECT_EQ(refused(token, {}), "Token check failed");
+}
+
+TEST_F(FlavourPhasesTest, OtherFailedChecksRefuseInTheFirstPhase) {
+    const auto token = narrowed("check if flavour(\"Energy\");\ncheck if function(40);");
+    EXPECT_EQ(refused(token, before_flavour(39)), "Token check failed");
+    EXPECT_TRUE(authorization(token, before_flavour(40)).flavour_pending);
+    // One check that reads the flavour and something false: still a failure on the flavour's
+    // check alone, decided (and refused) in the second phase.
+    const auto joined = narrowed("check if flavour(\"Energy\"), function(40);");
+    EXPECT_TRUE(authorization(joined, before_flavour(39)).flavour_pending);
+    EXPECT_EQ(refused(joined, with_flavour("Energy")), "Token check failed");
+}
+
+TEST_F(FlavourPhasesTest, ExpiryIsToldInBothPhases) {
+    const auto token =
+        narrowed("check if flavour(\"Energy\");\ncheck if time($t), $t < 2030-01-01T00:00:00Z;");
+    now_ = at(k2030 + 60);
+    EXPECT_EQ(refused(token, before_flavour()), "Token expired");
+    now_ = at(k2030 - 60);
+    EXPECT_TRUE(authorization(token, before_flavour()).flavour_pending);
+    now_ = at(k2030 + 60);  // expired between the two phases
+    EXPECT_EQ(refused(token, with_flavour("Energy")), "Token expired");
+}
+
+TEST_F(FlavourPhasesTest, ChecksOnRulesThatReadTheFlavourArePending) {
+    const auto token = narrowed(
+        "served($f) <- flavour($f), [\"Energy\"].contains($f);\n"
+        "ok($f) <- served($f);\ncheck if ok($f);");
+    EXPECT_TRUE(authorization(token, before_flavour()).flavour_pending);
+    EXPECT_FALSE(authorization(token, with_flavour("Energy")).flavour_pending);
+    EXPECT_EQ(refused(token, with_flavour("Nature")), "Token check failed");
+}
+
+TEST_F(FlavourPhasesTest, ChecksThatPassWithoutTheFlavourAreStillPending) {
+    // `reject if` and `check all` pass when no flavour is stated; they are decided with it.
+    for (const auto& token : {narrowed("reject if flavour(\"Nature\");"),
+                              narrowed("check all flavour($f), $f == \"Energy\";")}) {
+        EXPECT_TRUE(authorization(token, before_flavour()).flavour_pending);
+        EXPECT_FALSE(authorization(token, with_flavour("Energy")).flavour_pending);
+        EXPECT_EQ(refused(token, with_flavour("Nature")), "Token check failed");
+    }
+}
+
+TEST_F(FlavourPhasesTest, ADenyingTokenIsNotPending) {
+    // Refused by a failed check of the authority block that does not read the flavour.
+    const auto token =
+        biscuit::Biscuit::mint(root_, biscuit::BlockBuilder("user(\"alice\");\npassword(\"pw\");\n"
+                                                            "check if operation(\"read\");"))
+            .attenuate(biscuit::BlockBuilder("check if flavour(\"Energy\");"))
+            .to_base64();
+    EXPECT_EQ(refused(token, before_flavour()), "Token check failed");
+    // No user and password: the allow policy did not match.
+    const auto no_credentials =
+        biscuit::Biscuit::mint(root_, biscuit::BlockBuilder("check if flavour(\"Energy\");"))
+            .to_base64();
+    EXPECT_EQ(refused(no_credentials, before_flavour()), "Token holds no user and password");
+}
+
 // ---- Revocation ----
 
 class RevocationTest : public BiscuitTokenAuthorizerTest {
@@ -457,6 +585,31 @@ class RevocationTest : public BiscuitTokenAuthorizerTest {
         return "accepted";
     }
 };
+
+TEST_F(RevocationTest, RevocationHoldsInBothPhasesOfAnExecution) {
+    const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority))
+                           .attenuate(biscuit::BlockBuilder("check if flavour(\"Energy\");"));
+    write("");
+    auto authorizer = with_list();
+    RequestFacts first{.operation = "execute", .flavour_follows = true};
+    EXPECT_TRUE(
+        run_awaitable(io_, authorizer.authorize_request(token.to_base64(), first)).flavour_pending);
+    write(token.revocation_ids()[1] + "\n");  // revoked between the two phases
+    RequestFacts second = first;
+    second.flavour = "Energy";
+    try {
+        run_awaitable(io_, authorizer.authorize_request(token.to_base64(), second));
+        ADD_FAILURE() << "token was accepted";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "Token revoked");
+    }
+    try {
+        run_awaitable(io_, authorizer.authorize_request(token.to_base64(), first));
+        ADD_FAILURE() << "token was accepted";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "Token revoked");
+    }
+}
 
 TEST_F(RevocationTest, RevokedTokenAndItsAttenuationsAreRefused) {
     const auto token = biscuit::Biscuit::mint(root_, biscuit::BlockBuilder(kAuthority));

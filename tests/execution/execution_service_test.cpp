@@ -24,12 +24,23 @@ class FakeAuthorizer : public auth::TokenAuthorizer {
         if (token != "good") throw Error(ErrorKind::Unauthorized, "token does not verify");
         co_return Credentials{"alice", "secret"};
     }
-    asio::awaitable<Credentials> authorize_request(std::string_view token,
-                                                   const auth::RequestFacts& request) override {
+    // Answers flavour_pending to a first authorization when `flavour_checks` is set; with the
+    // flavour stated, allows only `allowed_flavour`.
+    asio::awaitable<auth::Authorization> authorize_request(
+        std::string_view token, const auth::RequestFacts& request) override {
         facts = request;
-        co_return co_await authorize(token);
+        calls.push_back(request);
+        auto credentials = co_await authorize(token);
+        if (!flavour_checks) co_return auth::Authorization{credentials};
+        if (!request.flavour) co_return auth::Authorization{credentials, request.flavour_follows};
+        if (*request.flavour != allowed_flavour)
+            throw Error(ErrorKind::Unauthorized, "Token check failed");
+        co_return auth::Authorization{credentials};
     }
     auth::RequestFacts facts;
+    std::vector<auth::RequestFacts> calls;
+    bool flavour_checks = false;
+    std::string allowed_flavour;
 };
 
 class FakeDocuments : public documents::DocumentSource {
@@ -92,10 +103,13 @@ class ExecutionServiceTest : public ::testing::Test {
         documents.documents[39] = requirement_document({{"FLAVOUR", "Energy"}});
     }
 
+    FlavourAllowList flavours;
+
     ExecutionOutcome run(ExecutionCall call, std::string* caller_out = nullptr) {
         ExecutionService service(authorizer, documents, broker, limits, [] {
             return std::string("11111111-2222-4333-8444-555555555555");
         });
+        service.set_flavours(flavours);
         asio::io_context io;
         ExecutionTrace trace;
         auto future = asio::co_spawn(io, service.execute(call, trace), asio::use_future);
@@ -264,6 +278,48 @@ TEST_F(ExecutionServiceTest, TokenIsAskedForThisExecution) {
     EXPECT_EQ(authorizer.facts.app_requirement_id, 39);
     EXPECT_EQ(authorizer.facts.mode, "sync");
     EXPECT_FALSE(authorizer.facts.flavour);  // known only after the documents are read
+    EXPECT_TRUE(authorizer.facts.flavour_follows);
+}
+
+TEST_F(ExecutionServiceTest, TokenWithoutFlavourChecksIsAuthorizedOnce) {
+    run(call());
+    EXPECT_EQ(authorizer.calls.size(), 1u);
+    EXPECT_EQ(broker.requests.size(), 1u);
+}
+
+TEST_F(ExecutionServiceTest, PendingFlavourChecksAreDecidedWithTheRequirementsFlavour) {
+    authorizer.flavour_checks = true;
+    authorizer.allowed_flavour = "Energy";
+    EXPECT_EQ(run(call()).status, 200u);
+    ASSERT_EQ(authorizer.calls.size(), 2u);
+    EXPECT_FALSE(authorizer.calls[0].flavour);
+    EXPECT_EQ(authorizer.calls[1].flavour, "Energy");
+    EXPECT_EQ(authorizer.calls[1].function_id, 7);
+    EXPECT_EQ(authorizer.calls[1].app_requirement_id, 39);
+    EXPECT_EQ(broker.requests.size(), 1u);
+}
+
+TEST_F(ExecutionServiceTest, FailedFlavourCheckIsUnauthorizedAndNothingIsPublished) {
+    authorizer.flavour_checks = true;
+    authorizer.allowed_flavour = "Nature";
+    EXPECT_EQ(failure_of(call()), ErrorKind::Unauthorized);
+    EXPECT_EQ(authorizer.calls.size(), 2u);
+    EXPECT_TRUE(broker.requests.empty());
+}
+
+TEST_F(ExecutionServiceTest, FlavourNotInTheAllowListIsForbiddenAndNothingIsPublished) {
+    flavours = FlavourAllowList({"Nature", "GPU"});
+    try {
+        run(call());
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Forbidden);
+        EXPECT_EQ(std::string(e.what()), kFlavourNotServed);
+    }
+    EXPECT_TRUE(broker.requests.empty());
+    flavours = FlavourAllowList({"Nature", "Energy"});
+    EXPECT_EQ(run(call()).status, 200u);
+    EXPECT_EQ(broker.requests.size(), 1u);
 }
 
 }  // namespace

@@ -9,10 +9,13 @@ from conftest import ECF, fresh_flavour
 TIMEOUT = 30
 
 
-def execute(stack, function_id, app_req_id, token, mode="sync"):
+def execute(stack, function_id, app_req_id, token, mode="sync", prefer=None):
+    headers = {"token": token}
+    if prefer is not None:
+        headers["Prefer"] = prefer
     return requests.post("%s/v1/functions/%s/execute" % (stack.url, function_id),
                          params={"app_req_id": app_req_id, "mode": mode}, json=[],
-                         headers={"token": token}, timeout=TIMEOUT)
+                         headers=headers, timeout=TIMEOUT)
 
 
 def attenuate(token, code):
@@ -54,6 +57,61 @@ def test_operation_mode_and_requirement_facts(stack, runtimes):
     assert execute(stack, function_id, requirement, token).status_code == 200
     assert execute(stack, function_id, requirement, token, mode="async").status_code == 401
     assert execute(stack, function_id, other_requirement, token).status_code == 401
+
+
+def test_a_token_narrowed_to_a_flavour_runs_only_on_that_flavour(stack, runtimes):
+    flavour_a, flavour_b = fresh_flavour("A"), fresh_flavour("B")
+    [runtime_a] = runtimes(flavour_a)
+    [runtime_b] = runtimes(flavour_b)
+    function_id = stack.add_function("alice")
+    requirement_a = stack.add_requirement("alice", flavour_a)
+    requirement_b = stack.add_requirement("alice", flavour_b)
+    token = attenuate(stack.token("alice"), 'check if flavour("%s");' % flavour_a)
+
+    reply = execute(stack, function_id, requirement_a, token)
+    assert reply.status_code == 200, reply.text
+    assert len(runtime_a.received) == 1
+    refused = execute(stack, function_id, requirement_b, token)
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "Token check failed"}
+    # Asynchronous executions take the same path.
+    assert execute(stack, function_id, requirement_a, token,
+                   prefer="respond-async").status_code == 202
+    refused = execute(stack, function_id, requirement_b, token, prefer="respond-async")
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "Token check failed"}
+    # The token it came from runs on B; the flavour queue holds one consumer with prefetch 1, so
+    # had a refused execution been published it would have reached the runtime before this one.
+    reply = execute(stack, function_id, requirement_b, stack.token("alice"))
+    assert reply.status_code == 200, reply.text
+    assert len(runtime_b.received) == 1
+    # A narrowed token that states another flavour is refused at once on both.
+    other = attenuate(stack.token("alice"), 'check if flavour("%s");' % fresh_flavour("C"))
+    for requirement in (requirement_a, requirement_b):
+        assert execute(stack, function_id, requirement, other).status_code == 401
+
+
+def test_flavours_allow_list_applies_to_executions(make_stack, stack, runtimes):
+    flavour_a, flavour_b = fresh_flavour("A"), fresh_flavour("B")
+    [runtime_a] = runtimes(flavour_a)
+    [runtime_b] = runtimes(flavour_b)
+    limited = make_stack(env={"ECF_FLAVOURS": flavour_a})
+    function_id = limited.add_function("alice")
+    requirement_a = limited.add_requirement("alice", flavour_a)
+    requirement_b = limited.add_requirement("alice", flavour_b)
+    token = limited.token("alice")
+
+    assert execute(limited, function_id, requirement_a, token).status_code == 200
+    for prefer in (None, "respond-async"):
+        refused = execute(limited, function_id, requirement_b, token, prefer=prefer)
+        assert refused.status_code == 403, refused.text
+        assert refused.json() == {"detail": "the requirement's FLAVOUR is not one this cluster "
+                                            "serves (configuration key flavours)"}
+    # An instance without the list runs B; nothing refused was published before it (one
+    # consumer, prefetch 1: the queue is delivered in order).
+    assert execute(stack, function_id, requirement_b, token).status_code == 200
+    assert len(runtime_b.received) == 1
+    assert len(runtime_a.received) == 1
 
 
 def test_a_revoked_token_is_refused(make_stack, tmp_path, issuer):

@@ -145,3 +145,26 @@ def test_limits_and_cache_sizes_are_reloadable(make_stack):
     wait_for_log(stack.ecf, "configuration reloaded: document_cache_entries, "
                             "max_waiting_executions, max_waiting_executions_per_user changed")
     assert "only after a restart" not in stack.ecf.log()
+
+
+def test_the_flavours_allow_list_is_reloadable(make_stack, runtimes):
+    stack = make_stack()
+    served, other = fresh_flavour("Served"), fresh_flavour("Other")
+    runtimes(served)
+    runtimes(other)
+    function_id = stack.add_function("alice")
+    served_requirement = stack.add_requirement("alice", served)
+    other_requirement = stack.add_requirement("alice", other)
+    assert execute(stack, function_id, other_requirement).status_code == 200
+
+    with open(stack.ecf.config_path) as f:
+        original = f.read()
+    with open(stack.ecf.config_path, "w") as f:
+        f.write(original + "flavours: [%s]\n" % served)
+    stack.ecf.process.send_signal(signal.SIGHUP)
+    wait_for_log(stack.ecf, "configuration reloaded: flavours changed")
+    assert "only after a restart" not in stack.ecf.log()
+
+    assert execute(stack, function_id, served_requirement).status_code == 200
+    refused = execute(stack, function_id, other_requirement)
+    assert refused.status_code == 403, refused.text
