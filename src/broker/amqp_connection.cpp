@@ -38,6 +38,7 @@ AmqpProperties properties_of(const amqp_basic_properties_t& p) {
     if (p._flags & AMQP_BASIC_REPLY_TO_FLAG) out.reply_to = string_of(p.reply_to);
     if (p._flags & AMQP_BASIC_EXPIRATION_FLAG) out.expiration = string_of(p.expiration);
     if (p._flags & AMQP_BASIC_MESSAGE_ID_FLAG) out.message_id = string_of(p.message_id);
+    if (p._flags & AMQP_BASIC_TYPE_FLAG) out.type = string_of(p.type);
     return out;
 }
 
@@ -359,6 +360,10 @@ void AmqpConnection::publish(std::uint16_t channel, const std::string& exchange,
     if (!properties.message_id.empty()) {
         p._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
         p.message_id = bytes_of(properties.message_id);
+    }
+    if (!properties.type.empty()) {
+        p._flags |= AMQP_BASIC_TYPE_FLAG;
+        p.type = bytes_of(properties.type);
     }
     if (!state_) throw AmqpError("AMQP: publish: connection is closed");
     check_status(amqp_basic_publish(state_, channel, bytes_of(exchange), bytes_of(routing_key),

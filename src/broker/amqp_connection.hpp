@@ -21,6 +21,7 @@ struct AmqpProperties {
     std::string reply_to;
     std::string expiration;  // milliseconds, as a decimal string (RabbitMQ's per-message TTL)
     std::string message_id;
+    std::string type;  // set only on messages between ECF instances (peer_messages.hpp)
 };
 
 struct AmqpMessage {

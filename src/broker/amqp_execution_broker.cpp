@@ -26,6 +26,7 @@
 #include <variant>
 
 #include "broker/broker_session.hpp"
+#include "broker/peer_asks.hpp"
 #include "broker/random_name.hpp"
 #include "broker/request_id_tag.hpp"
 #include "broker/result_router.hpp"
@@ -47,6 +48,12 @@ constexpr std::chrono::minutes kForgetFlavourAfter{1};
 constexpr std::chrono::seconds kAtOnceRetryInterval{1};
 // Tags drawn at most when the result queue of each is another instance's.
 constexpr int kMaxTagDraws = 8;
+// Questions to other instances awaited at once, and messages to them queued for the broker
+// thread: beyond either, a question gets 503 at once.
+constexpr std::size_t kMaxPeerAsks = 10'000;
+constexpr std::size_t kMaxPeerMessagesQueued = 10'000;
+// How long an answer to another instance may wait in its result queue.
+constexpr std::chrono::seconds kPeerAnswerExpiration{30};
 
 std::uint16_t random_tag() {
     return static_cast<std::uint16_t>(std::random_device{}() & 0xffff);
@@ -234,6 +241,36 @@ class AmqpExecutionBroker::State {
     }
     void release_waiting_slot() { waiting_.fetch_sub(1); }
 
+    // Set before start(): the broker thread calls it.
+    void set_peer_question_handler(PeerQuestionHandler handler) {
+        peer_question_handler_ = std::move(handler);
+    }
+
+    // Queues a question to the instance of `tag`; `mailbox` is told its answer. Throws
+    // Unavailable when it cannot be sent now.
+    void ask_peer(std::uint16_t tag, std::string body, Clock::time_point deadline,
+                  std::shared_ptr<PeerMailbox> mailbox) {
+        PeerMessage message;
+        message.routing_key = tagged_result_queue(tag);
+        message.body = std::move(body);
+        message.deadline = deadline;
+        message.mailbox = std::move(mailbox);
+        queue_peer_message(std::move(message), /*question=*/true);
+    }
+
+    // Queues the answer to `question`; dropped when it cannot be sent (its asker times out).
+    void answer_peer(const PeerQuestion& question, std::string body) {
+        PeerMessage message;
+        message.routing_key = question.reply_to;
+        message.correlation_id = question.correlation_id;
+        message.body = std::move(body);
+        try {
+            queue_peer_message(std::move(message), /*question=*/false);
+        } catch (const ecf::Error& e) {
+            spdlog::debug("answer to another instance dropped: {}", e.what());
+        }
+    }
+
     bool connected() const {
         std::lock_guard lock(mutex_);
         return connected_;
@@ -254,6 +291,35 @@ class AmqpExecutionBroker::State {
         ExecutionRequest request;
         std::shared_ptr<Mailbox> mailbox;
     };
+    // A question (with the mailbox of its asker) or an answer to another instance.
+    struct PeerMessage {
+        std::string routing_key;     // the other instance's result queue
+        std::string correlation_id;  // an answer's: the question's
+        std::string body;
+        Clock::time_point deadline;            // a question's
+        std::shared_ptr<PeerMailbox> mailbox;  // a question's
+    };
+
+    void queue_peer_message(PeerMessage message, bool question) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) throw ecf::Error(ErrorKind::Unavailable, "the service is shutting down");
+            if (!connected_) {
+                throw ecf::Error(ErrorKind::Unavailable, "the message broker is unreachable");
+            }
+            if (peer_outgoing_.size() >= kMaxPeerMessagesQueued) {
+                throw ecf::Error(ErrorKind::Unavailable,
+                                 "too many questions to other instances at once");
+            }
+            if (question && blocked_) {
+                throw ecf::Error(ErrorKind::Unavailable,
+                                 "the message broker refuses publications (resource alarm)");
+            }
+            peer_outgoing_.push_back(std::move(message));
+            if (peer_outgoing_.size() > 1 || !submissions_.empty()) return;  // a wake is coming
+        }
+        wake();
+    }
     // A flavour queue declared on this connection, with its consumer count as the broker last
     // told it (queue.declare-ok: at the first declaration, then refreshed in the background).
     struct FlavourQueue {
@@ -333,6 +399,9 @@ class AmqpExecutionBroker::State {
                 "execution request was confirmed");
             fail_submissions(ErrorKind::Unavailable,
                              "the connection to the message broker was lost");
+            // Questions to other instances: their answers would come to this connection's
+            // queue, but they are cheap to ask again (503).
+            fail_peer_messages();
             // Confirmed executions wait for results in our queue, which outlives the connection
             // (x-expires): reconnect at once and they still get them, even those published
             // meanwhile. If that first attempt fails, they cannot be answered in time: 503. At
@@ -359,6 +428,7 @@ class AmqpExecutionBroker::State {
         }
         first_attempt_finished();
         fail_all(ErrorKind::Unavailable, "the service is shutting down");
+        fail_peer_messages();
         if (session_) session_->delete_result_queue();
         drop_connection();
     }
@@ -445,7 +515,9 @@ class AmqpExecutionBroker::State {
     void serve() {
         while (!stopping()) {
             publish_submissions();
+            publish_peer_messages();
             expire_pending();
+            peer_asks_.expire(Clock::now());
             check_queue_allowances();
             refresh_consumer_counts();
             check_probe();
@@ -475,7 +547,7 @@ class AmqpExecutionBroker::State {
         if (connection_->has_buffered_input()) return;
         {
             std::lock_guard lock(mutex_);
-            if (!submissions_.empty() || stopping_) return;
+            if (!submissions_.empty() || !peer_outgoing_.empty() || stopping_) return;
         }
         // At most 1 s so heartbeats are sent; with TLS, OpenSSL may hold decrypted bytes that
         // poll() cannot see, so look again soon.
@@ -598,6 +670,10 @@ class AmqpExecutionBroker::State {
             }
             request_id = std::move(d.routing_key);
         } else if (d.channel == kResultsChannel) {
+            if (d.exchange.empty() && !d.message.properties.type.empty()) {
+                handle_peer_message(d);  // another instance's question or answer
+                return;
+            }
             request_id = d.exchange.empty() ? std::move(d.message.properties.correlation_id)
                                             : std::move(d.routing_key);
         } else {
@@ -615,6 +691,69 @@ class AmqpExecutionBroker::State {
         }
         results_.fetch_add(1, std::memory_order_relaxed);
         answer(*entry, parse_result(d.message.body));
+    }
+
+    // A question from another instance goes to the handler (checked first: its answer goes only
+    // to a result queue); an answer to the question it answers. Anything else is dropped.
+    void handle_peer_message(AmqpDelivery& d) {
+        auto& p = d.message.properties;
+        if (p.type == kPeerQuestionType) {
+            if (!peer_question_handler_ || !is_instance_result_queue(p.reply_to) ||
+                p.correlation_id.empty() || d.message.body.size() > kMaxPeerQuestionBytes) {
+                spdlog::debug("question from another instance dropped: not answerable");
+                return;
+            }
+            peer_question_handler_(PeerQuestion{std::move(d.message.body), std::move(p.reply_to),
+                                                std::move(p.correlation_id)});
+        } else if (p.type == kPeerAnswerType) {
+            if (!peer_asks_.answer(p.correlation_id, PeerAnswer{true, std::move(d.message.body)})) {
+                spdlog::debug("answer from another instance dropped: late or not ours");
+            }
+        }
+    }
+
+    // Publishes the questions and answers queued for other instances, to their result queues
+    // (default exchange). A question is mandatory: returned when no such queue exists (the
+    // instance is gone), and it expires at its deadline when nobody takes it.
+    void publish_peer_messages() {
+        std::deque<PeerMessage> batch;
+        {
+            std::lock_guard lock(mutex_);
+            batch.swap(peer_outgoing_);
+        }
+        const auto now = Clock::now();
+        for (auto it = batch.begin(); it != batch.end(); ++it) {
+            AmqpProperties properties;
+            properties.content_type = "application/json";
+            const bool question = it->mailbox != nullptr;
+            std::chrono::milliseconds left = kPeerAnswerExpiration;
+            if (question) {
+                left = std::chrono::duration_cast<std::chrono::milliseconds>(it->deadline - now);
+                if (left.count() <= 0) continue;  // its asker has stopped waiting
+                if (peer_asks_.size() >= kMaxPeerAsks) {
+                    it->mailbox->fail();
+                    continue;
+                }
+                properties.type = kPeerQuestionType;
+                properties.correlation_id = random_uuid4_text();
+                properties.reply_to = results_queue_;
+            } else {
+                properties.type = kPeerAnswerType;
+                properties.correlation_id = it->correlation_id;
+            }
+            properties.expiration = std::to_string(left.count());
+            try {
+                connection_->publish(kForwardChannel, "", it->routing_key, it->body, properties,
+                                     /*mandatory=*/question);
+            } catch (...) {
+                // The connection failed: what is left of the batch is in no other bookkeeping.
+                for (auto rest = it; rest != batch.end(); ++rest) {
+                    if (rest->mailbox) rest->mailbox->fail();
+                }
+                throw;
+            }
+            if (question) peer_asks_.add(properties.correlation_id, it->mailbox, it->deadline);
+        }
     }
 
     // Hands another instance's result to that instance's queue, named after the tag in the
@@ -643,6 +782,11 @@ class AmqpExecutionBroker::State {
     }
 
     void handle(AmqpReturn& r) {
+        if (r.channel == kForwardChannel && r.message.properties.type == kPeerQuestionType) {
+            // No queue of that tag: no such instance (gone, or the id was never one of ours).
+            peer_asks_.answer(r.message.properties.correlation_id, PeerAnswer{false, {}});
+            return;
+        }
         if (r.channel == kForwardChannel) {
             lost_forwards_.fetch_add(1, std::memory_order_relaxed);
             spdlog::debug("forwarded result for request {} returned: no instance has queue '{}'",
@@ -790,6 +934,18 @@ class AmqpExecutionBroker::State {
         for (auto& s : batch) deliver(s.mailbox, ecf::Error(kind, message));
     }
 
+    void fail_peer_messages() {
+        std::deque<PeerMessage> batch;
+        {
+            std::lock_guard lock(mutex_);
+            batch.swap(peer_outgoing_);
+        }
+        for (auto& m : batch) {
+            if (m.mailbox) m.mailbox->fail();
+        }
+        peer_asks_.fail_all();
+    }
+
     void fail_all(ErrorKind kind, const std::string& message) {
         fail_pending(kind, message);
         fail_submissions(kind, message);
@@ -816,6 +972,7 @@ class AmqpExecutionBroker::State {
     bool blocked_ = false;  // connection.blocked: the broker would stop reading our publications
     bool stopping_ = false;
     std::deque<Submission> submissions_;
+    std::deque<PeerMessage> peer_outgoing_;
     std::atomic<std::size_t> waiting_{0};
     // settings_.max_waiting_executions at start; a configuration reload may change it.
     std::atomic<std::size_t> max_waiting_{settings_.max_waiting_executions};
@@ -842,6 +999,8 @@ class AmqpExecutionBroker::State {
     std::unordered_map<std::string, FlavourQueue> flavours_;
     Clock::time_point next_refresh_;
     Router router_;
+    PeerAsks peer_asks_;
+    PeerQuestionHandler peer_question_handler_;  // set before start()
     std::optional<ResultsRouting> logged_routing_;
     std::string probe_key_;  // while the probe of this connection is awaited
     Clock::time_point probe_until_;
@@ -879,6 +1038,42 @@ std::size_t AmqpExecutionBroker::waiting() const {
 }
 std::uint16_t AmqpExecutionBroker::instance_tag() const {
     return state_->instance_tag();
+}
+
+void AmqpExecutionBroker::set_peer_question_handler(PeerQuestionHandler handler) {
+    state_->set_peer_question_handler(std::move(handler));
+}
+
+void AmqpExecutionBroker::answer_peer(const PeerQuestion& question, std::string body) {
+    state_->answer_peer(question, std::move(body));
+}
+
+asio::awaitable<PeerAnswer> AmqpExecutionBroker::ask_peer(std::uint16_t tag, std::string body,
+                                                          Clock::time_point deadline) {
+    using namespace asio::experimental::awaitable_operators;
+    auto executor = co_await asio::this_coro::executor;
+    PeerAnswerChannel channel(executor, 1);
+    auto mailbox = std::make_shared<PeerMailbox>(channel);
+    struct MailboxDetach {
+        PeerMailbox& mailbox;
+        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
+    } detach_on_exit{*mailbox};
+    asio::steady_timer timer(executor, deadline);
+    state_->ask_peer(tag, std::move(body), deadline, mailbox);
+    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (outcome.index() == 1) {
+        throw ecf::Error(ErrorKind::Unavailable,
+                         "the ECF instance that accepted this execution does not answer",
+                         std::chrono::seconds(1));
+    }
+    auto& [ec, answer] = std::get<0>(outcome);
+    if (ec) {
+        throw ecf::Error(ErrorKind::Unavailable,
+                         "the connection to the message broker was lost; try again",
+                         std::chrono::seconds(1));
+    }
+    co_return std::move(answer);
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "broker/amqp_connection.hpp"
 #include "broker/broker_address.hpp"
 #include "broker/execution_broker.hpp"
+#include "broker/peer_messages.hpp"
 #include "broker/results_exchange.hpp"
 
 namespace ecf::broker {
@@ -113,6 +114,18 @@ class AmqpExecutionBroker final : public ExecutionBroker {
     // it names the instance's result queue. It changes only when another instance holds the
     // queue of the tag (then the executions waiting get 503). Any thread.
     std::uint16_t instance_tag() const;
+
+    // Messages between instances sharing this RabbitMQ (peer_messages.hpp): a question to the
+    // instance of a tag, waited for until `deadline`. Answers whether that instance exists and,
+    // when it does, what it answered. Throws ecf::Error Unavailable (with Retry-After) when it
+    // cannot be asked or does not answer in time.
+    boost::asio::awaitable<PeerAnswer> ask_peer(std::uint16_t tag, std::string body,
+                                                std::chrono::steady_clock::time_point deadline);
+    // Set before start(): told each question another instance asks this one, on the broker
+    // thread (it must only hand the work on).
+    void set_peer_question_handler(PeerQuestionHandler handler);
+    // Answers `question` (any thread); dropped when that cannot be done now.
+    void answer_peer(const PeerQuestion& question, std::string body);
 
     class State;  // shared with the broker thread
 

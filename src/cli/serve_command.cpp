@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "async_execution/async_result_store.hpp"
+#include "async_execution/broker_result_peers.hpp"
 #include "auth/biscuit_token_authorizer.hpp"
 #include "auth/cognit_frontend_root_key_source.hpp"
 #include "auth/fixed_root_key_source.hpp"
@@ -237,6 +238,12 @@ int serve(const std::string& config_path, bool path_given) {
         metrics->set_results_routing(routing == broker::ResultsRouting::PerRequestBindings);
     };
     broker::AmqpExecutionBroker broker(broker_settings);
+    // Asynchronous executions keep their results here; created before the broker's sinks can
+    // reach it, destroyed after the broker thread (shared by them). The other instances on the
+    // same RabbitMQ ask this one for the results it keeps, and it asks them for theirs.
+    auto async_store = std::make_shared<async_execution::AsyncResultStore>(async_limits(config));
+    const auto result_peers =
+        async_execution::BrokerResultPeers::create(broker, async_store, io.get_executor());
     if (!broker.start()) {
         logger->warn("broker {} unreachable; executions answer 503 until it is reached",
                      broker_addresses_text);
@@ -252,16 +259,14 @@ int serve(const std::string& config_path, bool path_given) {
         *backends.tokens, *backends.documents, broker,
         {config.execution_timeout, config.queue_allowance, config.max_waiting_executions_per_user},
         request_ids, metrics);
-    // Asynchronous executions keep their results here; created before the broker's sinks can
-    // reach it, destroyed after the broker thread (shared by them).
-    auto async_store = std::make_shared<async_execution::AsyncResultStore>(async_limits(config));
     executions.set_async_store(async_store);
     executions.set_flavours(FlavourAllowList(config.flavours));
     auto async_settings = std::make_shared<http::AsyncApiSettings>();
     async_settings->mode_async_accepted = config.async_mode == "accepted";
     async_settings->max_wait = config.async_max_wait;
     http::Router router;
-    http::add_api_routes(router, executions, *backends.tokens, async_store, async_settings);
+    http::add_api_routes(router, executions, *backends.tokens, async_store, async_settings,
+                         result_peers);
     if (backends.standalone) backends.standalone->add_routes(router);
     http::add_docs_routes(router, {"Edge Cluster Frontend", kVersion});
     // Set on the first SIGINT/SIGTERM, before the drain: load balancers see /readyz fail at once.

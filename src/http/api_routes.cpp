@@ -5,7 +5,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "async_execution/result_wait.hpp"
+#include "async_execution/result_peers.hpp"
 #include "http/bounded_json.hpp"
 #include "http/error_response.hpp"
 #include "http/validation_error.hpp"
@@ -234,7 +234,8 @@ const char* const kMetricsOperation = R"JSON({
 void add_api_routes(Router& router, execution::ExecutionService& executions,
                     auth::TokenAuthorizer& authorizer,
                     std::shared_ptr<async_execution::AsyncResultStore> store,
-                    std::shared_ptr<const AsyncApiSettings> async_settings) {
+                    std::shared_ptr<const AsyncApiSettings> async_settings,
+                    std::shared_ptr<async_execution::ResultPeers> peers) {
     if (!async_settings) async_settings = std::make_shared<AsyncApiSettings>();
     router.add(
         beast_http::verb::post, "/v1/functions/{id}/execute",
@@ -310,7 +311,8 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
 
     router.add(
         beast_http::verb::get, "/v1/executions/{id}",
-        [&authorizer, store, async_settings](RequestContext& context) -> asio::awaitable<Response> {
+        [&authorizer, store, async_settings,
+         peers](RequestContext& context) -> asio::awaitable<Response> {
             ValidationProblems problems;
             const std::string id = context.path_params["id"];
             if (!is_execution_id(id)) {
@@ -343,12 +345,9 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
                 throw Error(ErrorKind::Unavailable, "asynchronous executions are not available");
             }
             const auto owner = async_execution::owner_digest(credentials.user);
-            std::optional<async_execution::AsyncView> view;
-            if (wait.count() > 0) {
-                view = co_await async_execution::wait_for_result(*store, id, owner, wait);
-            } else {
-                view = store->find(id, owner);
-            }
+            // Kept here, or by the instance that accepted it (its tag is in the id).
+            const auto view =
+                co_await async_execution::find_result(*store, peers.get(), id, owner, wait);
             // Unknown, expired and another user's: the same answer.
             if (!view) throw Error(ErrorKind::NotFound, "Execution not found");
             co_return json_response(beast_http::status::ok, execution::async_response(id, *view),

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "async_execution/async_result_store.hpp"
+#include "async_execution/result_peers.hpp"
 #include "auth/token_authorizer.hpp"
 #include "execution/execution_service.hpp"
 #include "http/router.hpp"
@@ -23,10 +24,12 @@ struct AsyncApiSettings {
 
 // The device-facing routes of contract §1: POST /v1/functions/{id}/execute and
 // POST /v1/device_metrics; and GET /v1/executions/{id}, an asynchronous execution's result
-// (`store` null: asynchronous executions answer 503). The references must outlive the router.
+// (`store` null: asynchronous executions answer 503; `peers`: the other instances, asked for the
+// executions they accepted). The references must outlive the router.
 void add_api_routes(Router& router, execution::ExecutionService& executions,
                     auth::TokenAuthorizer& authorizer,
                     std::shared_ptr<async_execution::AsyncResultStore> store = nullptr,
-                    std::shared_ptr<const AsyncApiSettings> async_settings = nullptr);
+                    std::shared_ptr<const AsyncApiSettings> async_settings = nullptr,
+                    std::shared_ptr<async_execution::ResultPeers> peers = nullptr);
 
 }  // namespace ecf::http

@@ -466,6 +466,116 @@ TEST_F(AmqpExecutionBrokerTest, SharingInstancesEachGetTheirOwnResults) {
     EXPECT_GT(first.counts().forwarded_results + second.counts().forwarded_results, 0u);
 }
 
+// Runs one ask_peer() to completion on a private io_context.
+PeerAnswer run_ask(AmqpExecutionBroker& broker, std::uint16_t tag, const std::string& body,
+                   std::chrono::milliseconds wait = 5s) {
+    asio::io_context io;
+    auto future =
+        asio::co_spawn(io, broker.ask_peer(tag, body, Clock::now() + wait), asio::use_future);
+    io.run_for(wait + 5s);
+    if (future.wait_for(0s) != std::future_status::ready) {
+        throw std::runtime_error("ask_peer() did not complete in time");
+    }
+    return future.get();
+}
+
+// Answers every question with "answer to " and its body, and keeps the questions.
+struct AnsweringInstance {
+    explicit AnsweringInstance(BrokerSettings settings) : broker(std::move(settings)) {
+        broker.set_peer_question_handler([this](PeerQuestion question) {
+            {
+                std::lock_guard lock(mutex);
+                questions.push_back(question);
+            }
+            changed.notify_all();
+            broker.answer_peer(question, "answer to " + question.body);
+        });
+    }
+    bool wait_for_questions(std::size_t n, std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, limit, [&] { return questions.size() >= n; });
+    }
+    AmqpExecutionBroker broker;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<PeerQuestion> questions;
+};
+
+TEST_F(AmqpExecutionBrokerTest, InstancesAskEachOtherThroughTheirResultQueues) {
+    AnsweringInstance first(settings());
+    AmqpExecutionBroker second(settings());
+    ASSERT_TRUE(first.broker.start());
+    ASSERT_TRUE(second.start());
+    const auto answer = run_ask(second, first.broker.instance_tag(), R"({"q":1})");
+    EXPECT_TRUE(answer.instance_exists);
+    EXPECT_EQ(answer.body, R"(answer to {"q":1})");
+    ASSERT_TRUE(first.wait_for_questions(1, 1s));
+    {
+        std::lock_guard lock(first.mutex);
+        EXPECT_EQ(first.questions[0].reply_to, tagged_result_queue(second.instance_tag()));
+    }
+
+    // A tag no instance holds: no queue takes the question, and the asker knows at once (a
+    // return), not at its deadline.
+    std::uint16_t nobody = first.broker.instance_tag() ^ 0x8000;
+    if (nobody == second.instance_tag()) nobody ^= 0x4000;
+    const auto started = Clock::now();
+    EXPECT_FALSE(run_ask(second, nobody, "{}", 20s).instance_exists);
+    EXPECT_LT(Clock::now() - started, 10s);
+}
+
+TEST_F(AmqpExecutionBrokerTest, AnUnansweredQuestionGivesUnavailableAtItsDeadline) {
+    AmqpExecutionBroker asker(settings());
+    ASSERT_TRUE(asker.start());
+    // A queue named as an instance's, that nobody consumes (an instance killed a moment ago).
+    const std::uint16_t tag = asker.instance_tag() ^ 0x1234;
+    AmqpConnection other(address_);
+    other.open_channel(1);
+    AmqpQueueOptions options;
+    options.expires_ms = 30'000;
+    other.declare_queue(1, tagged_result_queue(tag), options);
+    try {
+        run_ask(asker, tag, "{}", 500ms);
+        ADD_FAILURE() << "answered";
+    } catch (const ecf::Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+        EXPECT_TRUE(e.retry_after().has_value());
+    }
+    other.delete_queue(1, tagged_result_queue(tag));
+}
+
+TEST_F(AmqpExecutionBrokerTest, AQuestionWhoseAnswerWouldGoElsewhereThanAResultQueueIsDropped) {
+    // A forged question (anyone on the broker may publish) must not make an instance publish
+    // into a flavour queue: only result queues get answers.
+    AnsweringInstance instance(settings());
+    ASSERT_TRUE(instance.broker.start());
+    const auto flavour = unique("flavour");
+    AmqpConnection forger(address_);
+    forger.open_channel(1);
+    forger.declare_queue(1, flavour);
+    AmqpProperties forged;
+    forged.type = kPeerQuestionType;
+    forged.correlation_id = "forged";
+    forged.reply_to = flavour;
+    const auto queue = tagged_result_queue(instance.broker.instance_tag());
+    forger.publish(1, "", queue, "forged", forged);
+    // Then a valid one, behind it in the same queue: once it is told, the forged one was read.
+    AmqpProperties valid = forged;
+    valid.correlation_id = "valid";
+    valid.reply_to = queue;
+    forger.publish(1, "", queue, "valid", valid);
+    ASSERT_TRUE(instance.wait_for_questions(1, 10s));
+    {
+        std::lock_guard lock(instance.mutex);
+        ASSERT_EQ(instance.questions.size(), 1u);
+        EXPECT_EQ(instance.questions[0].body, "valid");
+    }
+    AmqpQueueOptions passive;
+    passive.passive = true;
+    EXPECT_EQ(forger.declare_queue_state(1, flavour, passive).messages, 0u);
+    forger.delete_queue(1, flavour);
+}
+
 TEST_F(AmqpExecutionBrokerTest, AClusterListSkipsANodeThatIsDown) {
     // Whichever node it starts from (a random one), it ends up on the live one.
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);

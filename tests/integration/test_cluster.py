@@ -11,7 +11,10 @@ a prompt 503 (its instance's connection, or its instance's result queue, died wi
 504 at its deadline (its result was in the shared queue, or published while no shared queue
 existed: lost with the node); nothing else, no mix-ups; afterwards every instance serves again.
 The flavour queue is kept on a surviving node (the SR doubles do not declare it again: a real
-SR would reconnect, these do not). Every wait is bounded."""
+SR would reconnect, these do not). Every wait is bounded.
+
+An asynchronous execution accepted by one instance is fetched from each of the others (they ask
+the instance that keeps it, through RabbitMQ)."""
 import json
 import re
 import threading
@@ -189,6 +192,60 @@ def test_every_instance_gets_its_own_results(cluster, instances):
         routing = [metric(s, 'ecf_broker_results_routing{mode="alternate_exchange"}')
                    for s in instances]
         assert routing == [1.0] * INSTANCES, routing
+    finally:
+        for double in doubles:
+            double.stop()
+
+
+def execute_async(stack, function_id, requirement_id, token):
+    reply = requests.post("%s/v1/functions/%s/execute" % (stack.url, function_id),
+                          params={"app_req_id": requirement_id, "mode": "async"},
+                          json=["async"], headers={"token": token, "Prefer": "respond-async"},
+                          timeout=CLIENT_TIMEOUT_S)
+    assert reply.status_code == 202, reply.text
+    return reply.json()["exec_id"]["faas_task_uuid"]
+
+
+def result(stack, execution_id, token, wait=None):
+    params = {} if wait is None else {"wait": wait}
+    return requests.get("%s/v1/executions/%s" % (stack.url, execution_id), params=params,
+                        headers={"token": token}, timeout=CLIENT_TIMEOUT_S)
+
+
+def test_an_async_execution_is_fetched_from_every_instance(cluster, instances):
+    flavour = fresh_flavour("ClusterAsync")
+    doubles = [ServerlessRuntimeDouble(cluster.urls[0], flavour, delay=1.5).start()]
+    try:
+        function_ids, requirement_ids, tokens = documents(instances, flavour)
+        bob = instances[0].token("bob")
+        for owner in range(INSTANCES):
+            execution_id = execute_async(instances[owner], function_ids[owner],
+                                         requirement_ids[owner], tokens[owner])
+            others = [i for i in range(INSTANCES) if i != owner]
+            # While it runs, every other instance tells its owner it is working (asked through
+            # RabbitMQ), and no one else that it exists.
+            for i in others:
+                working = result(instances[i], execution_id, tokens[i])
+                assert working.status_code == 200, working.text
+                assert working.json()["status"] == "WORKING"
+                assert result(instances[i], execution_id, bob).status_code == 404
+            # A long poll through another instance returns with the result.
+            started = time.monotonic()
+            done = result(instances[others[0]], execution_id, tokens[0], wait=20)
+            assert done.status_code == 200, done.text
+            assert done.json()["status"] == "READY"
+            # `res` is the runtime's message; the echo runtime's own `res` is the request.
+            assert json.loads(done.json()["res"]["res"])["params"] == ["async"]
+            assert time.monotonic() - started < 10
+            # And each instance gives the same result afterwards.
+            for i in range(INSTANCES):
+                again = result(instances[i], execution_id, tokens[i])
+                assert again.status_code == 200 and again.json() == done.json(), again.text
+        # An id no instance minted (its tag names no queue): 404 at once, not a wait.
+        unknown = "00000000-0000-4000-8000-ffff00000000"
+        started = time.monotonic()
+        assert result(instances[0], unknown, tokens[0], wait=5).status_code == 404
+        assert time.monotonic() - started < 4
     finally:
         for double in doubles:
             double.stop()
