@@ -30,6 +30,7 @@ from harness.rabbitmq import RabbitMQCluster
 EXECUTION_TIMEOUT_S = 12
 CLIENT_TIMEOUT_S = EXECUTION_TIMEOUT_S + 15
 INSTANCES = 3
+ASYNC_EXECUTIONS = 30
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +270,35 @@ def test_a_node_stopped_under_load(cluster, instances):
         load = Load(instances, function_ids, requirement_ids, tokens, clients=9,
                     max_per_client=400).start()
         wait_until(lambda: load.count() >= 30, 60, "30 executions before the stop")
+        # Asynchronous executions too, accepted on every instance just before and while the
+        # node stops.
+        accepted = []  # (instance, id, accepted at)
+        async_statuses = {}
+        stopping = threading.Event()
+
+        def submit_async():
+            for n in range(ASYNC_EXECUTIONS):
+                if stopping.is_set() and n % 3 == 0:
+                    time.sleep(0.2)
+                i = n % INSTANCES
+                try:
+                    reply = requests.post(
+                        "%s/v1/functions/%s/execute" % (instances[i].url, function_ids[i]),
+                        params={"app_req_id": requirement_ids[i], "mode": "async"},
+                        json=["async-%d" % n],
+                        headers={"token": tokens[i], "Prefer": "respond-async"},
+                        timeout=CLIENT_TIMEOUT_S)
+                except requests.RequestException:
+                    continue
+                async_statuses[reply.status_code] = async_statuses.get(reply.status_code, 0) + 1
+                if reply.status_code == 202:
+                    accepted.append((i, reply.json()["exec_id"]["faas_task_uuid"],
+                                     time.monotonic()))
+
+        submitter = threading.Thread(target=submit_async, daemon=True)
+        submitter.start()
         stop_started = time.monotonic()
+        stopping.set()
         cluster.stop_node(victim)
         stop_done = time.monotonic()
         wait_until(lambda: all(ready(s) for s in instances), 60, "every instance ready again")
@@ -291,7 +320,7 @@ def test_a_node_stopped_under_load(cluster, instances):
             return reply.status_code == 200
         for i in range(len(instances)):
             try:
-                wait_until(lambda i=i: serves_again(i), 60, "instance %d serves again" % i)
+                wait_until(lambda i=i: serves_again(i), 120, "instance %d serves again" % i)
             except AssertionError:
                 # What it answered last, and what it logged: why it does not serve.
                 print("instance %d last answered: %s" % (i, last_answer.get(i)))
@@ -323,6 +352,27 @@ def test_a_node_stopped_under_load(cluster, instances):
             if status == 504:
                 # Only a request in flight when the node went: its result was lost with it.
                 assert started <= stop_done, (started, stop_started, stop_done)
+        # Every confirmed asynchronous execution ends READY or FAILED (with its reason) by its
+        # deadline, read through another instance than the one that accepted it: none lost.
+        submitter.join(CLIENT_TIMEOUT_S * 2)
+        assert not submitter.is_alive()
+        assert set(async_statuses) <= {202, 503}, async_statuses
+        assert accepted, async_statuses
+        for i, execution_id, at in accepted:
+            other = instances[(i + 1) % INSTANCES]
+            left = max(0.0, at + EXECUTION_TIMEOUT_S + 2 - time.monotonic())
+            reply = requests.get("%s/v1/executions/%s" % (other.url, execution_id),
+                                 params={"wait": int(left) + 1}, headers={"token": tokens[i]},
+                                 timeout=CLIENT_TIMEOUT_S + 10)
+            assert reply.status_code == 200, reply.text
+            body = reply.json()
+            assert body["status"] in ("READY", "FAILED"), body
+            if body["status"] == "FAILED":
+                assert body["res"]["err"], body
+        print("async:", async_statuses, "ended:",
+              sorted(requests.get("%s/v1/executions/%s" % (instances[i].url, e),
+                                  headers={"token": tokens[i]}, timeout=30).json()["status"]
+                     for i, e, _ in accepted))
         # Once reconnected, every instance serves again.
         late = [r for r in records if r[0] >= after]
         assert late and all(r[2] == 200 for r in late), late
