@@ -353,7 +353,7 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             co_return json_response(beast_http::status::ok, execution::async_response(id, *view),
                                     context.request);
         },
-        operation(kExecutionResultOperation));
+        operation(kExecutionResultOperation), long_poll_limits());
 
     router.add(
         beast_http::verb::post, "/v1/device_metrics",

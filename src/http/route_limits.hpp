@@ -22,6 +22,9 @@ enum class BodySize { Small, Large };
 struct RouteLimits {
     BodySize body = BodySize::Small;
     JsonLimits json;
+    // A route that may wait long for nothing but its client (a long poll): its handler is
+    // cancelled when the client closes the connection, rather than waiting on for nobody.
+    bool ends_when_client_leaves = false;
 };
 
 // For routes whose strings are opaque payloads (serialized parameters, function code): only the
@@ -30,6 +33,13 @@ inline RouteLimits large_payload_limits() {
     RouteLimits limits;
     limits.body = BodySize::Large;
     limits.json.max_string_bytes = std::numeric_limits<std::size_t>::max();
+    return limits;
+}
+
+// For long polls: small bodies, and the handler ends when its client leaves.
+inline RouteLimits long_poll_limits() {
+    RouteLimits limits;
+    limits.ends_when_client_leaves = true;
     return limits;
 }
 

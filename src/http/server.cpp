@@ -1,9 +1,13 @@
 #include "http/server.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,6 +32,7 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto use_awaitable = asio::use_awaitable;
+constexpr unsigned kClientClosedRequest = 499;
 
 // Counts a connection or a request for as long as it lives; keeps the counter alive with it.
 class CountedScope {
@@ -44,6 +49,26 @@ class CountedScope {
     std::shared_ptr<void> owner_;
     std::atomic<std::size_t>& count_;
 };
+
+// Returns once the client has closed its side of the connection (or it failed), never while it
+// is open. Bytes waiting on the socket (a pipelined request) say nothing of a close: it then
+// waits until cancelled. Only while a request is handled: no read is pending on the socket then.
+asio::awaitable<void> client_leaves(tcp::socket& socket) {
+    for (;;) {
+        boost::system::error_code ec;
+        co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+        char byte = 0;
+        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0) co_return;  // end of stream
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
+        if (n > 0) {
+            asio::steady_timer never(socket.get_executor(), asio::steady_timer::time_point::max());
+            co_await never.async_wait(asio::redirect_error(use_awaitable, ec));
+            co_return;
+        }
+    }
+}
 
 // The response to a request that is refused before it reaches a route (it could not be read, or
 // its framing is refused): an error of the one vocabulary, and the connection closes after it.
@@ -135,10 +160,10 @@ asio::awaitable<void> Server::drain(std::function<void()> drained) {
 namespace {
 
 // What went wrong, for the operator's log (the client may have been told less): the current
-// exception's message, escaped. Called inside a catch block.
-std::string cause_of() {
+// exception's message, escaped.
+std::string cause_of(const std::exception_ptr& failure) {
     try {
-        throw;
+        std::rethrow_exception(failure);
     } catch (const std::exception& e) {
         return observability::printable_utf8(e.what());
     } catch (...) {
@@ -346,7 +371,29 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
             // executions these few KiB each are most of the server's memory; the next request
             // allocates one again.
             if (buffer.size() == 0) buffer.shrink_to_fit();
-            response = co_await handle(parser.get(), peer, limits.json);
+            if (limits.ends_when_client_leaves) {
+                using namespace asio::experimental::awaitable_operators;
+                const auto started = std::chrono::steady_clock::now();
+                auto outcome = co_await (handle(parser.get(), peer, limits.json) ||
+                                         client_leaves(stream.socket()));
+                if (outcome.index() == 1) {
+                    // Nobody to answer: the handler was cancelled (its long poll let go). 499
+                    // in the access log, as proxies name a request its client closed.
+                    const auto& header = parser.get();
+                    observe({.method = header.method_string(),
+                             .target = header.target(),
+                             .status = kClientClosedRequest,
+                             .duration = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - started),
+                             .request_id = {},
+                             .user = {},
+                             .peer = peer});
+                    break;
+                }
+                response = std::move(std::get<0>(outcome));
+            } else {
+                response = co_await handle(parser.get(), peer, limits.json);
+            }
         }
         const bool keep_alive = response.keep_alive() && !stopping_.load();
         response.keep_alive(keep_alive);
@@ -371,6 +418,7 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
         .peer = peer,
         .log_fields = {}};
     Response response;
+    std::exception_ptr failure;
     try {
         auto target = boost::urls::parse_origin_form(request.target());
         if (!target) throw Error(ErrorKind::BadRequest, "Bad Request");
@@ -382,8 +430,17 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
         context.path_params = std::move(match->path_params);
         response = co_await (*match->handler)(context);
     } catch (...) {
-        response = error_response(std::current_exception(), request);
-        if (response.result_int() >= 500) log_server_failure(context.request_id, cause_of());
+        failure = std::current_exception();
+    }
+    if (failure) {
+        // Cancelled because its client left (ends_when_client_leaves): nobody to answer, and not
+        // a failure of ours; the session logs it.
+        const auto cancellation = co_await asio::this_coro::cancellation_state;
+        if (cancellation.cancelled() != asio::cancellation_type::none) {
+            std::rethrow_exception(failure);
+        }
+        response = error_response(failure, request);
+        if (response.result_int() >= 500) log_server_failure(context.request_id, cause_of(failure));
     }
     response.set("X-Request-Id", context.request_id);
     observe({.method = request.method_string(),
