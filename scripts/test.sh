@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, then builds and tests three
-# ways, each in its own build folder:
+# ways (four), each in its own build folder:
 #   build/        RelWithDebInfo: unit, integration and interoperability tests
 #   build-asan/   AddressSanitizer + UndefinedBehaviorSanitizer: the same tests
-#   build-tsan/   (with --tsan) ThreadSanitizer: the tests labelled `threaded` (broker, HTTP, execution,
-#                 the token verification pool, the standalone async verifier and the
-#                 integration tests that drive the broker thread), races halt the test;
-#                 suppressions (uninstrumented libraries only) in tests/tsan.supp
+#   build-tsan/   ThreadSanitizer: the C++ tests labelled `threaded` (broker, HTTP, execution, the
+#                 token verification pool, the standalone async verifier), races halt the test;
+#                 with --tsan also the integration tests that drive the broker thread through
+#                 `ecf`; suppressions (uninstrumented libraries only) in tests/tsan.supp
 #   build-fuzz/   clang + libFuzzer: every fuzz target for a bounded time from its seed corpus
 # Usage: scripts/test.sh [--quick] [--tsan]
-#   --quick: only build/, for a fast local loop
-#   --tsan:  also build-tsan/ (not yet in the default run, so not in CI: the whole `threaded`
-#            set has not yet been run green under TSan)
+#   --quick: only build/, for a fast local loop (with --tsan: and build-tsan/)
+#   --tsan:  build-tsan/ also runs the threaded integration tests (not in the default run, so
+#            not in CI: they have not yet been run green under TSan, and they are slow there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,17 +82,25 @@ run_suite() {
 run_suite "release" build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ $quick -eq 0 ]; then
   run_suite "sanitizers" build-asan -DCMAKE_BUILD_TYPE=Debug -DECF_SANITIZE=ON -DECF_BENCH=OFF
-  run_suite "fuzz" build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECF_FUZZ=ON \
-    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 fi
-if [ $tsan -eq 1 ]; then
+if [ $quick -eq 0 ] || [ $tsan -eq 1 ]; then
   # The threaded parts under ThreadSanitizer: a race fails the test at once (halt_on_error),
-  # also inside `ecf` run by the integration tests (conftest.py passes TSAN_OPTIONS on).
+  # also inside `ecf` run by the integration tests with --tsan (conftest.py passes TSAN_OPTIONS
+  # on).
+  tsan_targets="ecf_broker_unit_tests ecf_broker_integration_tests http_test execution_service_test auth_tests standalone_tests"
+  tsan_ctest="-L threaded -E ^integration\\."
+  if [ $tsan -eq 1 ]; then
+    tsan_targets="$tsan_targets ecf ecf-runtime"
+    tsan_ctest="-L threaded"
+  fi
   TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
-    SUITE_TARGETS="ecf_broker_unit_tests ecf_broker_integration_tests http_test execution_service_test auth_tests standalone_tests ecf ecf-runtime" \
-    SUITE_CTEST_ARGS="-L threaded" \
+    SUITE_TARGETS="$tsan_targets" SUITE_CTEST_ARGS="$tsan_ctest" \
     run_suite "thread sanitizer" build-tsan -DCMAKE_BUILD_TYPE=Debug -DECF_TSAN=ON \
     -DECF_BENCH=OFF
+fi
+if [ $quick -eq 0 ]; then
+  run_suite "fuzz" build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECF_FUZZ=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 fi
 
 echo
