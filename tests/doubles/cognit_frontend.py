@@ -117,11 +117,17 @@ def _serve_tls(server, cert_file, key_file, client_ca_file=None):
     server.socket = context.wrap_socket(server.socket, server_side=True)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog is 5: on a loaded machine, a burst of connections then
+    # loses SYNs, and the kernel retries them 1, 3, 7 s later (a test's call times out).
+    request_queue_size = 128
+
+
 class CognitFrontendDouble:
     def __init__(self, key_hex, prefixed=False, port=0, tls=None):
         self.state = State(key_hex, prefixed)
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self.state))
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", port), _make_handler(self.state))
         if tls:  # (cert_file, key_file[, client_ca_file])
             _serve_tls(self.server, *tls)
         self.port = self.server.server_address[1]

@@ -153,6 +153,8 @@ class _Handler(SimpleXMLRPCRequestHandler):
 class _Server(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a burst of connections would lose SYNs.
+    request_queue_size = 128
 
 
 def _serve_tls(server, cert_file, key_file, client_ca_file=None):

@@ -86,8 +86,11 @@ def main():
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
     options = parser.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", options.port), make_handler(options))
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 128  # socketserver's default, 5, loses SYNs in a burst
+
+    server = Server(("127.0.0.1", options.port), make_handler(options))
     print(f"PORT {server.server_address[1]}", flush=True)
 
     def stop(*_):

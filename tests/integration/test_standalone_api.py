@@ -285,9 +285,16 @@ def test_a_wrong_password_flood_gets_429_while_real_users_log_in(rabbitmq):
         assert set(statuses) <= {401, 429}, set(statuses)
         assert statuses.count(429) > 200
         assert all(int(retry) >= 1 for status, retry in answers if status == 429)
-        # The address is limited, the rest of the world is not.
-        status, retry_after, _ = login_from(process, ("bob", "wrong"), "127.0.0.1")
-        assert status == 429 and int(retry_after) >= 1
+        # The address is limited, the rest of the world is not. Its bucket refills one failure
+        # every 2 s: on a slow machine the flood may have ended a few seconds ago, so a few
+        # more failures may pass (401) before the limit answers again; never more than a burst.
+        late = []
+        for _ in range(12):
+            late.append(login_from(process, ("bob", "wrong"), "127.0.0.1"))
+            if late[-1][0] == 429:
+                break
+        assert late[-1][0] == 429 and int(late[-1][1]) >= 1, late
+        assert all(status == 401 for status, _, _ in late[:-1]), late
     finally:
         process.stop()
 
