@@ -282,25 +282,33 @@ def test_a_blocked_broker_gives_503_never_202(make_stack, rabbitmq, runtimes):
                "202 again once the alarm cleared")
 
 
-def test_a_drain_ends_the_long_polls_at_once(make_stack, runtimes):
-    stack = make_stack()
+def working_execution(stack, runtimes):
+    """An asynchronous execution of alice's that stays WORKING (its runtime never answers):
+    (token, execution id)."""
     flavour = fresh_flavour()
     runtimes(flavour, mode="silent")
     function_id, requirement_id = documents(stack, flavour)
     token = stack.token("alice")
-    execution_id = accepted_id(execute(stack, function_id, requirement_id, token,
-                                       prefer="respond-async"))
+    return token, accepted_id(execute(stack, function_id, requirement_id, token,
+                                      prefer="respond-async"))
+
+
+def long_poll_waiters(stack):
+    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
+    match = re.search(r"^ecf_async_long_poll_waiters (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+def test_a_drain_ends_the_long_polls_at_once(make_stack, runtimes):
+    stack = make_stack()
+    token, execution_id = working_execution(stack, runtimes)
     answers = []
     poll = threading.Thread(target=lambda: answers.append(
         result(stack, execution_id, token, wait=25)))
     started = time.monotonic()
     poll.start()
 
-    def waiting():
-        text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
-        return re.search(r"^ecf_async_long_poll_waiters 1", text, re.M) is not None
-
-    wait_until(waiting, 15, "the long poll registered")
+    wait_until(lambda: long_poll_waiters(stack) == 1, 15, "the long poll registered")
     stack.ecf.process.send_signal(signal.SIGTERM)
     poll.join(30)
     assert answers, "the long poll did not return"
@@ -310,21 +318,10 @@ def test_a_drain_ends_the_long_polls_at_once(make_stack, runtimes):
     assert answers[0].json()["status"] == "WORKING"
 
 
-def long_poll_waiters(stack):
-    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
-    match = re.search(r"^ecf_async_long_poll_waiters (\S+)$", text, re.M)
-    return float(match.group(1)) if match else None
-
-
 def test_a_long_poll_ends_when_its_client_leaves(stack, runtimes):
     # A device that gives up (its link dropped) must not leave its long poll holding a slot of
     # async_max_waiters* for the whole wait: closing the connection ends it (499 in the log).
-    flavour = fresh_flavour()
-    runtimes(flavour, mode="silent")
-    function_id, requirement_id = documents(stack, flavour)
-    token = stack.token("alice")
-    execution_id = accepted_id(execute(stack, function_id, requirement_id, token,
-                                       prefer="respond-async"))
+    token, execution_id = working_execution(stack, runtimes)
     host, port = stack.url.split("//")[1].split(":")
     client = socket.create_connection((host, int(port)), timeout=TIMEOUT)
     try:
