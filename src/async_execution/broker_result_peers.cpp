@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/algorithm/hex.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <iterator>
 
-#include "async_execution/result_wait.hpp"
 #include "broker/request_id_tag.hpp"
 #include "core/error.hpp"
 
@@ -25,31 +26,30 @@ namespace {
 constexpr std::string_view kOperation = "execution_result";
 
 std::string hex_of(const OwnerDigest& digest) {
-    static constexpr char digits[] = "0123456789abcdef";
     std::string text;
-    text.reserve(digest.size() * 2);
-    for (unsigned char byte : digest) {
-        text += digits[byte >> 4];
-        text += digits[byte & 0xf];
-    }
+    boost::algorithm::hex_lower(digest.begin(), digest.end(), std::back_inserter(text));
     return text;
 }
 
 std::optional<OwnerDigest> digest_of(std::string_view hex) {
     OwnerDigest digest{};
     if (hex.size() != digest.size() * 2) return std::nullopt;
-    auto value = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < digest.size(); ++i) {
-        const int high = value(hex[2 * i]);
-        const int low = value(hex[2 * i + 1]);
-        if (high < 0 || low < 0) return std::nullopt;
-        digest[i] = static_cast<unsigned char>(high * 16 + low);
+    try {
+        boost::algorithm::unhex(hex.begin(), hex.end(), digest.begin());
+    } catch (const boost::algorithm::hex_decode_error&) {
+        return std::nullopt;
     }
     return digest;
+}
+
+// Both messages are flat JSON objects: anything nested deeper is refused while parsing.
+std::optional<json::object> flat_object(std::string_view body) {
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 2;
+    auto value = json::parse(body, ec, {}, options);
+    if (ec || !value.is_object()) return std::nullopt;
+    return std::move(value.as_object());
 }
 
 struct Question {
@@ -59,12 +59,9 @@ struct Question {
 };
 
 std::optional<Question> parse_question(std::string_view body) {
-    boost::system::error_code ec;
-    json::parse_options options;
-    options.max_depth = 2;
-    auto value = json::parse(body, ec, {}, options);
-    if (ec || !value.is_object()) return std::nullopt;
-    const auto& o = value.as_object();
+    const auto object = flat_object(body);
+    if (!object) return std::nullopt;
+    const auto& o = *object;
     const auto* op = o.if_contains("op");
     const auto* id = o.if_contains("id");
     const auto* owner = o.if_contains("owner");
@@ -100,12 +97,9 @@ std::optional<AsyncState> state_named(std::string_view name) {
 std::optional<AsyncView> view_of_answer(std::string_view body) {
     const Error unreadable(ErrorKind::Unavailable,
                            "the ECF instance that accepted this execution answered unreadably");
-    boost::system::error_code ec;
-    json::parse_options options;
-    options.max_depth = 2;
-    auto value = json::parse(body, ec, {}, options);
-    if (ec || !value.is_object()) throw unreadable;
-    const auto& o = value.as_object();
+    const auto object = flat_object(body);
+    if (!object) throw unreadable;
+    const auto& o = *object;
     if (const auto* busy = o.if_contains("busy"); busy && busy->is_bool() && busy->as_bool()) {
         throw Error(ErrorKind::TooManyRequests, "too many results awaited at once",
                     std::chrono::seconds(1));
@@ -183,13 +177,9 @@ asio::awaitable<void> BrokerResultPeers::answer(broker::PeerQuestion question) {
     }
     std::string body;
     try {
-        std::optional<AsyncView> view;
-        if (parsed->wait.count() > 0) {
-            view = co_await wait_for_result(*store_, parsed->id, parsed->owner, parsed->wait);
-        } else {
-            view = store_->find(parsed->id, parsed->owner);
-        }
-        body = answer_of(view);
+        // This instance's own store only: a question is never passed on to another instance.
+        body = answer_of(
+            co_await find_result(*store_, nullptr, parsed->id, parsed->owner, parsed->wait));
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::TooManyRequests) co_return;
         body = R"({"busy":true})";

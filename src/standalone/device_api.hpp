@@ -8,8 +8,8 @@
 
 #include "auth/token_authorizer.hpp"
 #include "config/config.hpp"
+#include "core/flavour_allow_list.hpp"
 #include "http/router.hpp"
-#include "standalone/flavour_allow_list.hpp"
 #include "standalone/sqlite_document_store.hpp"
 #include "standalone/standalone_document_source.hpp"
 #include "standalone/token_issuer.hpp"

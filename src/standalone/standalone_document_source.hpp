@@ -2,9 +2,9 @@
 
 #include <memory>
 
+#include "core/flavour_allow_list.hpp"
 #include "documents/document_source.hpp"
 #include "standalone/async_credential_verifier.hpp"
-#include "standalone/flavour_allow_list.hpp"
 #include "standalone/sqlite_document_store.hpp"
 
 namespace ecf::standalone {

@@ -87,6 +87,16 @@ def fresh_flavour(name="Flavour"):
     return "%s-%s" % (name, uuid.uuid4().hex[:8])
 
 
+def wait_until(condition, limit_s, what, poll_s=0.1):
+    """Polls `condition` until it holds; fails the test after `limit_s` seconds, naming `what`."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(poll_s)
+    assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
+
+
 # --- the ecf binary -------------------------------------------------------------------------
 
 class EcfProcess:

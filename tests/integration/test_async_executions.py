@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from conftest import fresh_flavour
+from conftest import fresh_flavour, wait_until
 
 TIMEOUT = 30
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -47,15 +47,6 @@ def accepted_id(reply):
     assert UUID4.match(execution_id)
     assert reply.headers["Location"] == "/v1/executions/" + execution_id
     return execution_id
-
-
-def wait_until(condition, limit_s, what):
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
 
 
 def test_mode_async_without_prefer_is_answered_as_sync(stack, runtimes):

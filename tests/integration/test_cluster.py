@@ -23,7 +23,7 @@ import time
 import pytest
 import requests
 
-from conftest import EcfProcess, Stack, fresh_flavour
+from conftest import EcfProcess, Stack, fresh_flavour, wait_until
 from doubles.serverless_runtime import ServerlessRuntimeDouble
 from harness.rabbitmq import RabbitMQCluster
 
@@ -57,15 +57,6 @@ def instances(cluster, opennebula, cognit_frontend, issuer):
     finally:
         for stack in started:
             stack.ecf.stop()
-
-
-def wait_until(condition, limit_s, what):
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
 
 
 def ready(stack):

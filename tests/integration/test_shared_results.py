@@ -12,19 +12,10 @@ import time
 
 import requests
 
-from conftest import fresh_flavour
+from conftest import fresh_flavour, wait_until
 
 EXECUTION_TIMEOUT_S = 30
 EXECUTIONS = 8
-
-
-def wait_until(condition, limit_s, what):
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
 
 
 def unacknowledged_shared_results(rabbitmq):
