@@ -3,19 +3,25 @@
 #include <amqp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +32,7 @@
 #include <variant>
 
 #include "broker/broker_session.hpp"
+#include "broker/execution_waiter.hpp"
 #include "broker/peer_asks.hpp"
 #include "broker/random_name.hpp"
 #include "broker/request_id_tag.hpp"
@@ -59,84 +66,6 @@ std::uint16_t random_tag() {
     return static_cast<std::uint16_t>(std::random_device{}() & 0xffff);
 }
 
-using Outcome = std::variant<ExecutionResult, ecf::Error>;
-using ResultChannel =
-    asio::experimental::concurrent_channel<void(boost::system::error_code, Outcome)>;
-
-// Where the broker thread drops the outcome of one execution. The channel lives in the waiting
-// coroutine's frame, never in the broker thread: a channel must not outlive its io_context, and
-// the broker thread may hold a Mailbox longer (until the deadline). The coroutine detaches the
-// channel before it goes; a result that comes later is dropped.
-//
-// An asynchronous execution's mailbox also holds its result sink: its channel is told only the
-// confirm (or the failure that means the request was not queued); the ending goes to the sink,
-// and no coroutine waits for it.
-class Mailbox {
-  public:
-    explicit Mailbox(ResultChannel& channel) : channel_(&channel) {}
-    Mailbox(ResultChannel& channel, ResultSink sink)
-        : channel_(&channel), sink_(std::move(sink)), async_(true) {}
-
-    bool deliver(Outcome outcome) {
-        if (async_) return deliver_async(std::move(outcome));
-        std::lock_guard lock(mutex_);
-        return channel_ && channel_->try_send(boost::system::error_code{}, std::move(outcome));
-    }
-    void detach() {
-        std::lock_guard lock(mutex_);
-        channel_ = nullptr;
-    }
-    // RabbitMQ confirmed the publication (basic.ack). Nothing to do for a sync execution.
-    void confirmed() {
-        if (!async_) return;
-        std::lock_guard lock(mutex_);
-        tell_confirmed();
-    }
-
-  private:
-    // Called with mutex_ held.
-    void tell_confirmed() {
-        if (confirmed_) return;
-        confirmed_ = true;
-        // Code 0: no runtime's code; the submitter reads it as "confirmed".
-        if (channel_) channel_->try_send(boost::system::error_code{}, Outcome{ExecutionResult{}});
-    }
-
-    // Called on the broker thread only, like confirmed(): sink_ is its own.
-    bool deliver_async(Outcome outcome) {
-        {
-            std::lock_guard lock(mutex_);
-            if (!confirmed_) {
-                if (auto* error = std::get_if<ecf::Error>(&outcome)) {
-                    // Not queued: the submitter answers it (503...), the sink is never told.
-                    sink_ = nullptr;
-                    return channel_ && channel_->try_send(boost::system::error_code{},
-                                                          Outcome{std::move(*error)});
-                }
-                // A result before its confirm: the request was queued all the same.
-                tell_confirmed();
-            }
-        }
-        if (!sink_) return false;
-        ResultSink sink = std::move(sink_);
-        sink_ = nullptr;
-        AsyncEnding ending;
-        if (auto* error = std::get_if<ecf::Error>(&outcome)) {
-            ending.error = std::move(*error);
-        } else {
-            ending.result = std::move(std::get<ExecutionResult>(outcome));
-        }
-        sink(std::move(ending));
-        return true;
-    }
-
-    std::mutex mutex_;
-    ResultChannel* channel_;
-    ResultSink sink_;
-    const bool async_ = false;
-    bool confirmed_ = false;
-};
-
 // Turns an SR's result message (contract §4) into an outcome.
 Outcome parse_result(const std::string& body) {
     boost::system::error_code ec;
@@ -158,9 +87,12 @@ Outcome parse_result(const std::string& body) {
 
 }  // namespace
 
-// Everything the broker thread and the callers of execute() share. The connection, the
-// pending executions and the declared flavours belong to the broker thread alone; callers only
-// touch the submission queue (under its mutex) and the atomics.
+// Everything the broker thread and the callers of execute() share. The broker thread runs the
+// State's own io_context: the AMQP socket is watched with an Asio wait (no poll loop), one timer
+// serves every deadline, heartbeat and background check, and callers hand it executions and
+// cancellations as posted handlers. The connection, the waiting executions and the declared
+// flavours belong to the broker thread alone; callers only touch the atomics and the few fields
+// under mutex_.
 class AmqpExecutionBroker::State {
   public:
     explicit State(BrokerSettings settings)
@@ -174,12 +106,8 @@ class AmqpExecutionBroker::State {
             addresses_.size() > 1
                 ? static_cast<std::size_t>(std::random_device{}()) % addresses_.size()
                 : 0;
-        wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (wake_fd_ < 0) throw std::runtime_error("broker: eventfd failed");
     }
-    ~State() {
-        if (wake_fd_ >= 0) ::close(wake_fd_);
-    }
+    ~State() { stop(); }
 
     // --- called by any thread ------------------------------------------------------------
 
@@ -201,34 +129,32 @@ class AmqpExecutionBroker::State {
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
-        wake();
-        backoff_cv_.notify_all();
+        asio::post(io_, [] {});  // wakes the broker thread, wherever it waits
         if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
     }
 
-    // Queues one execution for the broker thread; throws Unavailable when it cannot.
-    void submit(ExecutionRequest request, std::shared_ptr<Mailbox> mailbox) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) throw ecf::Error(ErrorKind::Unavailable, "the service is shutting down");
-            if (!connected_) {
-                throw ecf::Error(ErrorKind::Unavailable, "the message broker is unreachable");
-            }
-            if (blocked_) {
-                // A publication now would block the broker thread until the alarm clears.
-                throw ecf::Error(ErrorKind::Unavailable,
-                                 "the message broker refuses publications (resource alarm)");
-            }
-            if (submissions_.size() >= max_waiting_.load(std::memory_order_relaxed)) {
-                throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
-            }
-            submissions_.push_back(Submission{std::move(request), std::move(mailbox)});
-            // Only the first submission of a batch wakes the broker thread: it takes the whole
-            // queue at once, and a non-empty queue means a wake-up is already on its way (one
-            // eventfd write and read less per execution under load).
-            if (submissions_.size() > 1) return;
+    asio::io_context::executor_type executor() { return io_.get_executor(); }
+
+    // Hands one execution to the broker thread. Never throws: what cannot be queued is answered
+    // at once (Unavailable), through its waiter.
+    void submit(ExecutionRequest request, ExecutionWaiter waiter) {
+        if (auto refusal = submission_refused()) {
+            waiter.deliver(ecf::Error(ErrorKind::Unavailable, std::string(*refusal)));
+            return;
         }
-        wake();
+        // Posted, so that publications handed over while the broker thread is busy go out
+        // together (see take_submission).
+        asio::post(
+            io_, [this, submission = Submission{std::move(request), std::move(waiter)}]() mutable {
+                take_submission(std::move(submission));
+            });
+    }
+
+    // The waiter of `request_id` no longer waits (its coroutine was cancelled: its client
+    // left, say): answered at once (cancelled), its entry gone. A request already published
+    // still runs; its result will be dropped.
+    void cancel(std::string request_id) {
+        asio::post(io_, [this, id = std::move(request_id)] { cancel_waiter(id); });
     }
 
     bool try_reserve_waiting_slot() {
@@ -286,10 +212,10 @@ class AmqpExecutionBroker::State {
     }
 
   private:
-    using Router = ResultRouter<std::shared_ptr<Mailbox>>;
+    using Router = ResultRouter<ExecutionWaiter>;
     struct Submission {
         ExecutionRequest request;
-        std::shared_ptr<Mailbox> mailbox;
+        ExecutionWaiter waiter;
     };
     // A question (with the mailbox of its asker) or an answer to another instance.
     struct PeerMessage {
@@ -299,6 +225,20 @@ class AmqpExecutionBroker::State {
         Clock::time_point deadline;            // a question's
         std::shared_ptr<PeerMailbox> mailbox;  // a question's
     };
+
+    // Why an execution cannot be handed over now, if it cannot. Counts it as queued if it can.
+    std::optional<std::string_view> submission_refused() {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return "the service is shutting down";
+        if (!connected_) return "the message broker is unreachable";
+        // A publication now would block the broker thread until the alarm clears.
+        if (blocked_) return "the message broker refuses publications (resource alarm)";
+        if (queued_ >= max_waiting_.load(std::memory_order_relaxed)) {
+            return "too many waiting executions";
+        }
+        ++queued_;
+        return std::nullopt;
+    }
 
     void queue_peer_message(PeerMessage message, bool question) {
         {
@@ -316,9 +256,9 @@ class AmqpExecutionBroker::State {
                                  "the message broker refuses publications (resource alarm)");
             }
             peer_outgoing_.push_back(std::move(message));
-            if (peer_outgoing_.size() > 1 || !submissions_.empty()) return;  // a wake is coming
+            if (peer_outgoing_.size() > 1) return;  // its publication is posted already
         }
-        wake();
+        asio::post(io_, [this] { publish_peer_messages(); });
     }
     // A flavour queue declared on this connection, with its consumer count as the broker last
     // told it (queue.declare-ok: at the first declaration, then refreshed in the background).
@@ -326,11 +266,6 @@ class AmqpExecutionBroker::State {
         std::uint32_t consumers = 0;
         Clock::time_point used;  // last publication to it
     };
-
-    void wake() {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
-    }
 
     bool stopping() const {
         std::lock_guard lock(mutex_);
@@ -422,8 +357,7 @@ class AmqpExecutionBroker::State {
             // The other nodes of a cluster are tried at once, one after the other; the backoff
             // comes once every one has failed.
             if (failed_in_round % addresses_.size() != 0) continue;
-            std::unique_lock lock(mutex_);
-            backoff_cv_.wait_for(lock, backoff, [this] { return stopping_; });
+            run_until(Clock::now() + backoff);
             backoff = std::min(backoff * 2, settings_.reconnect_max);
         }
         first_attempt_finished();
@@ -431,22 +365,51 @@ class AmqpExecutionBroker::State {
         fail_peer_messages();
         if (session_) session_->delete_result_queue();
         drop_connection();
+        // What was handed over meanwhile finds no connection and is answered (Unavailable).
+        io_.poll();
+        work_.reset();
+    }
+
+    // Runs the broker thread's handlers (deadlines, cancellations, executions handed over)
+    // until `until` or a stop, while no connection is up.
+    void run_until(Clock::time_point until) {
+        while (!stopping() && Clock::now() < until) io_.run_one_until(until);
     }
 
     const BrokerAddress& address() const { return addresses_[current_address_]; }
 
     void drop_connection() {
+        ++generation_;  // handlers of the old connection that are still queued do nothing
+        if (socket_watch_) {
+            // Before rabbitmq-c closes the descriptor: Asio forgets it, never closes it.
+            socket_watch_->release();
+            socket_watch_.reset();
+        }
+        watching_ = false;
+        read_posted_ = false;
         probe_key_.clear();
         shared_ack_pending_ = 0;  // delivery tags belong to the connection; RabbitMQ requeues
         connection_ = nullptr;
         session_.reset();  // closes it
     }
 
+    // Sets up one session on another thread (connecting blocks: TCP, TLS, the handshake, the
+    // declarations), while this one goes on serving deadlines and cancellations.
+    std::unique_ptr<BrokerSession> open_session() {
+        auto attempt = std::async(std::launch::async, [this, address = address()] {
+            return std::make_unique<BrokerSession>(settings_, address, results_queue_,
+                                                   results_queue_declared_);
+        });
+        while (attempt.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            io_.run_one_for(std::chrono::milliseconds(5));
+        }
+        return attempt.get();
+    }
+
     void connect() {
         for (int attempt = 1;; ++attempt) {
             try {
-                session_ = std::make_unique<BrokerSession>(settings_, address(), results_queue_,
-                                                           results_queue_declared_);
+                session_ = open_session();
                 break;
             } catch (const ResultQueueTaken&) {
                 // Another live instance drew our tag (1 in 65 536 for two instances) and
@@ -465,6 +428,8 @@ class AmqpExecutionBroker::State {
             }
         }
         connection_ = &session_->connection();
+        ++generation_;
+        socket_watch_.emplace(io_, connection_->socket_fd());
         shared_ack_pending_ = 0;
         if (results_queue_declared_ && !session_->result_queue_kept()) {
             fail_pending(ErrorKind::Unavailable,
@@ -512,23 +477,66 @@ class AmqpExecutionBroker::State {
         }
     }
 
+    // Serves one connection until it fails (an AmqpError out of a handler) or the broker stops.
     void serve() {
-        while (!stopping()) {
-            publish_submissions();
-            publish_peer_messages();
-            expire_pending();
-            peer_asks_.expire(Clock::now());
-            check_queue_allowances();
-            refresh_consumer_counts();
-            check_probe();
-            wait_for_input();
-            for (std::size_t i = 0; i < kMaxEventsPerRound; ++i) {
-                auto event = connection_->next_event(std::chrono::milliseconds(0));
-                if (!event) break;
-                std::visit([this](auto& e) { handle(e); }, *event);
-            }
-            ack_shared_results();
+        watch_socket();
+        arm_tick(Clock::now());
+        while (!stopping()) io_.run_one();
+    }
+
+    // --- reading: the socket's readiness, through Asio ---
+
+    void watch_socket() {
+        if (watching_ || !socket_watch_) return;
+        watching_ = true;
+        socket_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                  [this, generation = generation_](boost::system::error_code ec) {
+                                      if (generation != generation_) return;
+                                      watching_ = false;
+                                      if (!ec) read_round();
+                                  });
+    }
+
+    // Reads what the connection has (at most a round's worth), then waits for more. The socket
+    // is watched edge-triggered: it is read until rabbitmq-c finds it empty before waiting
+    // again, and what rabbitmq-c itself holds (frames read along a synchronous method) is read
+    // without waiting.
+    void read_round() {
+        read_posted_ = false;
+        if (!connection_) return;
+        if (read_events()) {
+            post_read_round();
+        } else {
+            watch_socket();
         }
+    }
+
+    void post_read_round() {
+        if (read_posted_) return;
+        read_posted_ = true;
+        asio::post(io_, [this, generation = generation_] {
+            if (generation == generation_) read_round();
+        });
+    }
+
+    // Handles the events the connection has now; true when more may be there (the round's
+    // limit was reached, or rabbitmq-c holds input). Also lets rabbitmq-c send its heartbeat.
+    bool read_events() {
+        std::size_t handled = 0;
+        for (; handled < kMaxEventsPerRound; ++handled) {
+            auto event = connection_->next_event(std::chrono::milliseconds(0));
+            if (!event) break;
+            std::visit([this](auto& e) { handle(e); }, *event);
+            if (!connection_) return false;
+        }
+        ack_shared_results();
+        return handled == kMaxEventsPerRound || connection_->has_buffered_input();
+    }
+
+    // After a synchronous method (a declaration), rabbitmq-c may hold frames it read along
+    // with its reply: the socket will not say so.
+    void read_held_input() {
+        if (connection_ && connection_->has_buffered_input()) post_read_round();
     }
 
     // Acknowledges, in one frame, every result taken from the shared queue so far: each was
@@ -540,45 +548,75 @@ class AmqpExecutionBroker::State {
         connection_->ack(kSharedResultsChannel, tag, /*multiple=*/true);
     }
 
-    void wait_for_input() {
-        std::uint64_t drained;
-        while (::read(wake_fd_, &drained, sizeof drained) > 0) {
+    // --- the one timer: deadlines, queue allowances, the probe, consumer counts, heartbeats ---
+
+    void on_tick() {
+        const auto now = Clock::now();
+        expire_pending();
+        peer_asks_.expire(now);
+        if (connection_) {
+            check_queue_allowances();
+            refresh_consumer_counts();
+            check_probe();
+            if (read_events()) post_read_round();  // also sends rabbitmq-c's heartbeat when due
         }
-        if (connection_->has_buffered_input()) return;
-        {
-            std::lock_guard lock(mutex_);
-            if (!submissions_.empty() || !peer_outgoing_.empty() || stopping_) return;
-        }
-        // At most 1 s so heartbeats are sent; with TLS, OpenSSL may hold decrypted bytes that
-        // poll() cannot see, so look again soon.
-        auto timeout = std::chrono::milliseconds(connection_->tls() ? 5 : 1000);
-        if (!probe_key_.empty()) {
-            const auto until =
-                std::chrono::duration_cast<std::chrono::milliseconds>(probe_until_ - Clock::now()) +
-                std::chrono::milliseconds(1);
-            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
-        }
-        if (const auto due = router_.next_due()) {
-            const auto until =
-                std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()) +
-                std::chrono::milliseconds(1);
-            timeout = std::clamp(until, std::chrono::milliseconds(0), timeout);
-        }
-        pollfd fds[2] = {{connection_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-        ::poll(fds, 2, static_cast<int>(timeout.count()));
+        arm_tick(now);
     }
 
-    void publish_submissions() {
+    // Sets the timer for the next thing due: at most a second away (heartbeats, peer asks; with
+    // TLS, OpenSSL may hold decrypted bytes the socket does not show, so sooner).
+    void arm_tick(Clock::time_point now) {
+        auto due = now + ((connection_ && connection_->tls()) ? std::chrono::milliseconds(5)
+                                                              : std::chrono::milliseconds(1000));
+        if (const auto next = router_.next_due()) due = std::min(due, *next);
+        if (connection_ && !probe_key_.empty()) due = std::min(due, probe_until_);
+        if (connection_) due = std::min(due, next_refresh_);
+        tick_at_ = due;
+        tick_.expires_at(due);
+        tick_.async_wait([this](boost::system::error_code ec) {
+            if (!ec) on_tick();
+        });
+    }
+
+    // Something new is due at `when`: the timer comes by then.
+    void due_by(Clock::time_point when) {
+        if (when < tick_at_) arm_tick(Clock::now());
+    }
+
+    // --- publishing ---
+
+    // An execution handed over by submit(). Those handed over together go out in one flush.
+    void take_submission(Submission submission) {
+        {
+            std::lock_guard lock(mutex_);
+            --queued_;
+        }
+        if (!connection_) {
+            deliver(submission.waiter,
+                    ecf::Error(ErrorKind::Unavailable, stopping()
+                                                           ? "the service is shutting down"
+                                                           : "the message broker is unreachable"));
+            return;
+        }
+        batch_.push_back(std::move(submission));
+        if (batch_.size() == 1) {
+            asio::post(io_, [this, generation = generation_] {
+                if (generation == generation_) publish_batch();
+            });
+        }
+    }
+
+    void publish_batch() {
         std::deque<Submission> batch;
+        batch.swap(batch_);
         bool blocked;
         {
             std::lock_guard lock(mutex_);
-            batch.swap(submissions_);
             blocked = blocked_;
         }
         for (auto it = batch.begin(); it != batch.end(); ++it) {
             if (blocked) {
-                deliver(it->mailbox,
+                deliver(it->waiter,
                         ecf::Error(ErrorKind::Unavailable,
                                    "the message broker refuses publications (resource alarm)"));
                 continue;
@@ -590,11 +628,32 @@ class AmqpExecutionBroker::State {
                 // AmqpError, not a channel's). What it has not published yet is in no other
                 // bookkeeping: answer it now, or its waiters would wait for their deadline.
                 for (auto rest = it; rest != batch.end(); ++rest) {
-                    deliver(rest->mailbox, ecf::Error(ErrorKind::Unavailable,
-                                                      "the connection to the message broker "
-                                                      "was lost"));
+                    deliver(rest->waiter, ecf::Error(ErrorKind::Unavailable,
+                                                     "the connection to the message broker "
+                                                     "was lost"));
                 }
                 throw;
+            }
+        }
+        read_held_input();
+    }
+
+    // A waiter whose coroutine was cancelled: answered (cancelled) and forgotten, whether it is
+    // published or still in the batch. An asynchronous execution already confirmed is not
+    // touched: its submitter has its 202, and its ending goes to its sink.
+    void cancel_waiter(const std::string& request_id) {
+        if (auto* entry = router_.find(request_id)) {
+            if (!entry->waiter.awaiting()) return;
+            auto taken = router_.take(request_id);
+            unbind(*taken);
+            taken->waiter.cancelled();
+            return;
+        }
+        for (auto it = batch_.begin(); it != batch_.end(); ++it) {
+            if (it->request.request_id == request_id) {
+                it->waiter.cancelled();
+                batch_.erase(it);
+                return;
             }
         }
     }
@@ -602,9 +661,13 @@ class AmqpExecutionBroker::State {
     void publish(Submission& s) {
         auto& r = s.request;
         const auto now = Clock::now();
-        if (r.deadline <= now) return;  // its waiter has already timed out
+        if (r.deadline <= now) {
+            deliver(s.waiter,
+                    ecf::Error(ErrorKind::Timeout, "no result before the execution deadline"));
+            return;
+        }
         if (router_.contains(r.request_id)) {
-            deliver(s.mailbox, ecf::Error(ErrorKind::Internal, "duplicate request id"));
+            deliver(s.waiter, ecf::Error(ErrorKind::Internal, "duplicate request id"));
             return;
         }
         auto flavour = flavours_.find(r.flavour);
@@ -618,7 +681,7 @@ class AmqpExecutionBroker::State {
                 // Only the declaration channel is closed: the others go on.
                 connection_->open_channel(kDeclareChannel);
                 spdlog::error("flavour queue '{}': {}", r.flavour, e.what());
-                deliver(s.mailbox,
+                deliver(s.waiter,
                         ecf::Error(ErrorKind::Internal,
                                    "the queue of flavour '" + r.flavour +
                                        "' cannot be used (declared with other properties?)"));
@@ -632,8 +695,9 @@ class AmqpExecutionBroker::State {
         const bool bind = per_request_bindings_;
         std::optional<Clock::time_point> allowance_check;
         if (no_consumer) allowance_check = now + *settings_.queue_allowance;
-        router_.add(Router::Entry{r.request_id, s.mailbox, r.flavour, bind}, r.deadline,
+        router_.add(Router::Entry{r.request_id, std::move(s.waiter), r.flavour, bind}, r.deadline,
                     allowance_check);
+        due_by(allowance_check ? std::min(r.deadline, *allowance_check) : r.deadline);
         if (bind) {
             // Same channel as the publication, before it: the binding is in place before the
             // request can reach an SR. No-wait: no round trip.
@@ -716,6 +780,10 @@ class AmqpExecutionBroker::State {
     // (default exchange). A question is mandatory: returned when no such queue exists (the
     // instance is gone), and it expires at its deadline when nobody takes it.
     void publish_peer_messages() {
+        if (!connection_) {
+            fail_peer_messages();
+            return;
+        }
         std::deque<PeerMessage> batch;
         {
             std::lock_guard lock(mutex_);
@@ -772,7 +840,7 @@ class AmqpExecutionBroker::State {
         if (c.channel != kPublishChannel) return;
         const auto unconfirmed_before = router_.unconfirmed_count();
         auto refused = router_.confirm(c.delivery_tag, c.multiple, c.ack,
-                                       [](Router::Entry& entry) { entry.waiter->confirmed(); });
+                                       [](Router::Entry& entry) { entry.waiter.confirmed(); });
         (c.ack ? published_ : refused_)
             .fetch_add(unconfirmed_before - router_.unconfirmed_count(), std::memory_order_relaxed);
         for (auto& entry : refused) {
@@ -839,7 +907,7 @@ class AmqpExecutionBroker::State {
     }
 
     void expire_pending() {
-        // The sync waiters give up on their own timers (Timeout), the async ones are told here;
+        // The broker keeps every execution's deadline (no waiter has a timer of its own);
         // late results will be dropped.
         for (auto& entry : router_.take_past_deadline(Clock::now())) {
             spdlog::debug("request {} passed its deadline", entry.request_id);
@@ -903,7 +971,7 @@ class AmqpExecutionBroker::State {
         }
     }
 
-    void answer(const Router::Entry& entry, Outcome outcome) {
+    void answer(Router::Entry& entry, Outcome outcome) {
         unbind(entry);
         deliver(entry.waiter, std::move(outcome));
     }
@@ -925,13 +993,12 @@ class AmqpExecutionBroker::State {
         for (auto& entry : router_.take_all()) deliver(entry.waiter, ecf::Error(kind, message));
     }
 
+    // Executions handed over and not published yet: those in the batch (the ones still posted
+    // find no connection when they come).
     void fail_submissions(ErrorKind kind, const std::string& message) {
         std::deque<Submission> batch;
-        {
-            std::lock_guard lock(mutex_);
-            batch.swap(submissions_);
-        }
-        for (auto& s : batch) deliver(s.mailbox, ecf::Error(kind, message));
+        batch.swap(batch_);
+        for (auto& s : batch) deliver(s.waiter, ecf::Error(kind, message));
     }
 
     void fail_peer_messages() {
@@ -951,27 +1018,24 @@ class AmqpExecutionBroker::State {
         fail_submissions(kind, message);
     }
 
-    static void deliver(const std::shared_ptr<Mailbox>& mailbox, Outcome outcome) {
-        // Fails when the waiter is gone (deadline passed, caller cancelled): the result is
-        // dropped, never handed to anyone else.
-        if (!mailbox->deliver(std::move(outcome))) {
-            spdlog::debug("result dropped: its waiter has gone");
-        }
+    static void deliver(ExecutionWaiter& waiter, Outcome outcome) {
+        waiter.deliver(std::move(outcome));
     }
 
     const BrokerSettings settings_;
     const std::vector<BrokerAddress> addresses_;  // one, or a cluster's nodes
-    int wake_fd_ = -1;
+    // The broker thread's event loop; kept from running out of work until the thread ends.
+    asio::io_context io_{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
 
     // Shared with the callers of execute().
     mutable std::mutex mutex_;
     std::condition_variable first_attempt_cv_;
-    std::condition_variable backoff_cv_;
     bool first_attempt_done_ = false;
     bool connected_ = false;
     bool blocked_ = false;  // connection.blocked: the broker would stop reading our publications
     bool stopping_ = false;
-    std::deque<Submission> submissions_;
+    std::size_t queued_ = 0;  // executions handed over, not yet taken by the broker thread
     std::deque<PeerMessage> peer_outgoing_;
     std::atomic<std::size_t> waiting_{0};
     // settings_.max_waiting_executions at start; a configuration reload may change it.
@@ -994,7 +1058,16 @@ class AmqpExecutionBroker::State {
     std::size_t current_address_ = 0;  // the node connected to, or tried next
     std::unique_ptr<BrokerSession> session_;
     AmqpConnection* connection_ = nullptr;  // the session's
-    std::string results_queue_;             // this instance's own: tagged_result_queue(tag_)
+    // Counts connections: a handler of an earlier one that is still queued does nothing.
+    std::uint64_t generation_ = 0;
+    // The connection's socket as Asio sees it (never closed by Asio: rabbitmq-c owns it).
+    std::optional<asio::posix::stream_descriptor> socket_watch_;
+    bool watching_ = false;     // a wait on the socket is pending
+    bool read_posted_ = false;  // a read round is posted
+    asio::steady_timer tick_{io_};
+    Clock::time_point tick_at_ = Clock::time_point::max();
+    std::deque<Submission> batch_;  // handed over, to be published together
+    std::string results_queue_;     // this instance's own: tagged_result_queue(tag_)
     bool results_queue_declared_ = false;
     std::unordered_map<std::string, FlavourQueue> flavours_;
     Clock::time_point next_refresh_;
@@ -1092,31 +1165,49 @@ void check_request(const ExecutionRequest& request) {
     }
 }
 
-// Hands the request to the broker thread and waits, until its deadline, for what its mailbox is
-// told: the result (no sink), or the confirm (an asynchronous execution: the ending goes to
-// `sink`). `late` says what the deadline ended. Throws the ecf::Error the mailbox was told.
-asio::awaitable<ExecutionResult> submit_and_wait(std::shared_ptr<AmqpExecutionBroker::State> state,
-                                                 ExecutionRequest request, ResultSink sink,
-                                                 const char* late) {
-    using namespace asio::experimental::awaitable_operators;
-    auto executor = co_await asio::this_coro::executor;
-    ResultChannel channel(executor, 1);
-    auto mailbox = sink ? std::make_shared<Mailbox>(channel, std::move(sink))
-                        : std::make_shared<Mailbox>(channel);
-    struct MailboxDetach {
-        Mailbox& mailbox;
-        ~MailboxDetach() { mailbox.detach(); }  // before the channel goes
-    } detach_on_exit{*mailbox};
+// Cancels a waiting execution when its coroutine is cancelled (its client left). Runs on the
+// waiter's thread; the broker thread does the work. The state may be gone by then (stopped).
+struct CancelExecution {
+    std::weak_ptr<AmqpExecutionBroker::State> state;
+    std::string request_id;
+    void operator()(asio::cancellation_type type) {
+        if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
+                     asio::cancellation_type::total)) == asio::cancellation_type::none) {
+            return;
+        }
+        if (auto broker = state.lock()) broker->cancel(request_id);
+    }
+};
 
-    asio::steady_timer timer(executor, request.deadline);
-    state->submit(std::move(request), mailbox);
-    auto outcome = co_await (channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
-                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (outcome.index() == 1) throw ecf::Error(ErrorKind::Timeout, late);
-    auto& [ec, result] = std::get<0>(outcome);
-    if (ec) throw ecf::Error(ErrorKind::Unavailable, "the message broker stopped");
-    if (auto* error = std::get_if<ecf::Error>(&result)) throw *error;
-    co_return std::move(std::get<ExecutionResult>(result));
+// Hands the request to the broker thread and waits for what it is told: the result (no sink),
+// or the confirm (an asynchronous execution: the ending goes to `sink`), or the error that
+// ends it (the deadline is the broker's: Timeout). The handler is stored in the broker's
+// ResultRouter by request id (no channel, no timer of its own); cancelling the wait removes it.
+template <typename CompletionToken>
+auto async_execution(std::shared_ptr<AmqpExecutionBroker::State> state, ExecutionRequest request,
+                     ResultSink sink, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::exception_ptr, ExecutionResult)>(
+        [](auto handler, std::shared_ptr<AmqpExecutionBroker::State> state,
+           ExecutionRequest request, ResultSink sink) {
+            asio::any_io_executor work =
+                asio::prefer(asio::get_associated_executor(handler, state->executor()),
+                             asio::execution::outstanding_work.tracked);
+            ExecutionHandler any_handler(std::move(handler));
+            // The type-erased handler puts a cancellation state of its own in the caller's slot
+            // and hands on cancellations through its slot: ours goes there.
+            if (auto slot = any_handler.get_cancellation_slot(); slot.is_connected()) {
+                slot.template emplace<CancelExecution>(state, request.request_id);
+            }
+            if (sink) {
+                state->submit(
+                    std::move(request),
+                    ExecutionWaiter(std::move(any_handler), std::move(work), std::move(sink)));
+            } else {
+                state->submit(std::move(request),
+                              ExecutionWaiter(std::move(any_handler), std::move(work)));
+            }
+        },
+        token, std::move(state), std::move(request), std::move(sink));
 }
 
 }  // namespace
@@ -1132,16 +1223,15 @@ asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest r
         std::shared_ptr<State> state;
         ~SlotRelease() { state->release_waiting_slot(); }
     } slot{state_};
-    co_return co_await submit_and_wait(state_, std::move(request), ResultSink{},
-                                       "no result before the execution deadline");
+    co_return co_await async_execution(state_, std::move(request), ResultSink{},
+                                       asio::use_awaitable);
 }
 
 asio::awaitable<void> AmqpExecutionBroker::submit_async(ExecutionRequest request, ResultSink sink) {
     check_request(request);
     // Not counted in max_waiting_executions: asynchronous executions are bounded by their
     // store, which reserved this one's slot before.
-    co_await submit_and_wait(state_, std::move(request), std::move(sink),
-                             "the execution request was not confirmed in time");
+    co_await async_execution(state_, std::move(request), std::move(sink), asio::use_awaitable);
 }
 
 }  // namespace ecf::broker

@@ -59,17 +59,6 @@ struct BrokerSettings {
     std::function<void(ResultsRouting)> on_results_routing;
 };
 
-// The ExecutionBroker of the ECF, over one long-lived AMQP connection owned by a dedicated
-// thread (rabbitmq-c is blocking and not thread-safe). execute() never blocks its thread: it
-// hands the request to the broker thread through a bounded queue and waits for the result on
-// its own executor, with the deadline as a timer.
-//
-// Results: `results` is declared plainly (contract §4) and this instance's result queue is bound
-// to the fanout `results.unrouted`. When a RabbitMQ policy makes that fanout the alternate
-// exchange of `results`, an SR's result (routing key = request id) matches no binding in
-// `results` and reaches us with no per-request broker operation; a probe finds out whether it
-// does at start-up and after each reconnection. Otherwise each request id is bound (no-wait)
-// before publishing, and unbound (pipelined) after.
 // Monotonic counts of the broker's life, for an operator (all since start).
 struct BrokerCounts {
     std::uint64_t connections = 0;        // connections established (the first and every reconnect)
@@ -81,6 +70,20 @@ struct BrokerCounts {
     std::uint64_t lost_forwards = 0;      // forwards returned: that instance's queue is gone
 };
 
+// The ExecutionBroker of the ECF, over one long-lived AMQP connection owned by a dedicated
+// thread (rabbitmq-c is blocking and not thread-safe) that runs an io_context of its own: the
+// connection's socket is watched through Asio, one timer serves every deadline and heartbeat.
+// execute() never blocks its thread: it is an asynchronous operation whose handler the broker
+// keeps by request id until the result, a failure or the deadline (the broker's: the waiter has
+// no timer of its own), completed on the waiter's executor; cancelling it (its client left)
+// forgets the execution at once.
+//
+// Results: `results` is declared plainly (contract §4) and this instance's result queue is bound
+// to the fanout `results.unrouted`. When a RabbitMQ policy makes that fanout the alternate
+// exchange of `results`, an SR's result (routing key = request id) matches no binding in
+// `results` and reaches us with no per-request broker operation; a probe finds out whether it
+// does at start-up and after each reconnection. Otherwise each request id is bound (no-wait)
+// before publishing, and unbound (pipelined) after.
 class AmqpExecutionBroker final : public ExecutionBroker {
   public:
     explicit AmqpExecutionBroker(BrokerSettings settings);

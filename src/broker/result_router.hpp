@@ -47,6 +47,12 @@ class ResultRouter {
         return true;
     }
 
+    // The entry of this request id, left in place; null when none waits.
+    Entry* find(const std::string& request_id) {
+        auto it = items_.find(request_id);
+        return it == items_.end() ? nullptr : &it->second.entry;
+    }
+
     // A result (or a return) for this request id: the entry, if it still waits.
     std::optional<Entry> take(const std::string& request_id) {
         auto it = items_.find(request_id);

@@ -307,7 +307,7 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
                 throw;
             }
         },
-        operation(kExecuteOperation), large_payload_limits());
+        operation(kExecuteOperation), execution_limits());
 
     router.add(
         beast_http::verb::get, "/v1/executions/{id}",

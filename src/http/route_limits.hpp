@@ -22,8 +22,9 @@ enum class BodySize { Small, Large };
 struct RouteLimits {
     BodySize body = BodySize::Small;
     JsonLimits json;
-    // A route that may wait long for nothing but its client (a long poll): its handler is
-    // cancelled when the client closes the connection, rather than waiting on for nobody.
+    // A route that may wait long for nothing but its client (a long poll, a sync execution):
+    // its handler is cancelled when the client closes the connection, rather than waiting on
+    // for nobody.
     bool ends_when_client_leaves = false;
 };
 
@@ -33,6 +34,14 @@ inline RouteLimits large_payload_limits() {
     RouteLimits limits;
     limits.body = BodySize::Large;
     limits.json.max_string_bytes = std::numeric_limits<std::size_t>::max();
+    return limits;
+}
+
+// For executions: their parameters are opaque payloads, and a sync execution, which waits for
+// its runtime up to its deadline, ends when its client leaves (its waiting slots go back).
+inline RouteLimits execution_limits() {
+    RouteLimits limits = large_payload_limits();
+    limits.ends_when_client_leaves = true;
     return limits;
 }
 

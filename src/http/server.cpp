@@ -2,9 +2,10 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,6 +30,17 @@ namespace beast = boost::beast;
 namespace beast_http = boost::beast::http;
 using asio::ip::tcp;
 
+// Watches a connection while one of its requests is handled, for routes that end when their
+// client leaves: when the client closes its side, the session's handler is cancelled (the
+// session coroutine is spawned with this signal's slot). One per connection; shared with the
+// session's completion handler and the pending wait, so that it outlives both. Used on the
+// connection's strand only.
+struct ClientWatch {
+    asio::cancellation_signal signal;
+    bool armed = false;  // a request's handler runs and may be cancelled
+    bool left = false;   // the client closed its side while it ran
+};
+
 namespace {
 
 constexpr auto use_awaitable = asio::use_awaitable;
@@ -50,24 +62,24 @@ class CountedScope {
     std::atomic<std::size_t>& count_;
 };
 
-// Returns once the client has closed its side of the connection (or it failed), never while it
-// is open. Bytes waiting on the socket (a pipelined request) say nothing of a close: it then
-// waits until cancelled. Only while a request is handled: no read is pending on the socket then.
-asio::awaitable<void> client_leaves(tcp::socket& socket) {
-    for (;;) {
-        boost::system::error_code ec;
-        co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
-        if (ec) co_return;
+// Waits (no coroutine: one reactor operation) for the socket to turn readable while the request
+// is handled, and cancels the handler when that means the client closed its side: a read of 0
+// bytes, or an error. Bytes waiting (a pipelined request) say nothing of a close: the handler
+// then runs to its end.
+void watch_for_leaving(tcp::socket& socket, std::shared_ptr<ClientWatch> watch) {
+    watch->armed = true;
+    socket.async_wait(tcp::socket::wait_read, [&socket, watch](boost::system::error_code ec) {
+        if (ec || !watch->armed) return;
         char byte = 0;
         const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0) co_return;  // end of stream
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
-        if (n > 0) {
-            asio::steady_timer never(socket.get_executor(), asio::steady_timer::time_point::max());
-            co_await never.async_wait(asio::redirect_error(use_awaitable, ec));
-            co_return;
+        if (n > 0) return;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            watch_for_leaving(socket, std::move(watch));  // nothing yet: wait again
+            return;
         }
-    }
+        watch->left = true;
+        watch->signal.emit(asio::cancellation_type::terminal);
+    });
 }
 
 // The response to a request that is refused before it reaches a route (it could not be read, or
@@ -227,16 +239,22 @@ asio::awaitable<void> Server::accept_loop() {
                            asio::detached);
             continue;
         }
-        asio::co_spawn(executor, session(std::move(socket), std::move(peer), std::move(lease)),
-                       [this](std::exception_ptr e) {
-                           if (!e) return;
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& failure) {
-                               logger_->error("connection failed: {}",
-                                              observability::printable_utf8(failure.what()));
-                           }
-                       });
+        // The session is cancelled through its watch when a client leaves during a request of
+        // a route that ends then (RouteLimits::ends_when_client_leaves).
+        auto watch = std::make_shared<ClientWatch>();
+        auto& leaving = watch->signal;
+        auto on_end = [this, watch](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& failure) {
+                logger_->error("connection failed: {}",
+                               observability::printable_utf8(failure.what()));
+            }
+        };
+        asio::co_spawn(executor,
+                       session(std::move(socket), std::move(peer), std::move(lease), watch),
+                       asio::bind_cancellation_slot(leaving.slot(), std::move(on_end)));
     }
 }
 
@@ -251,7 +269,8 @@ asio::awaitable<void> Server::refuse(tcp::socket socket, Error why) {
 }
 
 asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
-                                      [[maybe_unused]] AddressConnections::Lease lease) {
+                                      [[maybe_unused]] AddressConnections::Lease lease,
+                                      std::shared_ptr<ClientWatch> watch) {
     CountedScope counted(gauges_, gauges_->connections);
     boost::system::error_code ec;
     // Responses go out in one write; waiting for more to coalesce only adds latency.
@@ -372,13 +391,20 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
             // allocates one again.
             if (buffer.size() == 0) buffer.shrink_to_fit();
             if (limits.ends_when_client_leaves) {
-                using namespace asio::experimental::awaitable_operators;
                 const auto started = std::chrono::steady_clock::now();
-                auto outcome = co_await (handle(parser.get(), peer, limits.json) ||
-                                         client_leaves(stream.socket()));
-                if (outcome.index() == 1) {
-                    // Nobody to answer: the handler was cancelled (its long poll let go). 499
-                    // in the access log, as proxies name a request its client closed.
+                watch_for_leaving(stream.socket(), watch);
+                std::exception_ptr failure;
+                try {
+                    response = co_await handle(parser.get(), peer, limits.json);
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                watch->armed = false;
+                stream.socket().cancel(ec);  // the wait, if still pending
+                if (watch->left) {
+                    // Nobody to answer: the handler was cancelled (a long poll or an execution
+                    // let go). 499 in the access log, as proxies name a request its client
+                    // closed.
                     const auto& header = parser.get();
                     observe({.method = header.method_string(),
                              .target = header.target(),
@@ -390,7 +416,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
                              .peer = peer});
                     break;
                 }
-                response = std::move(std::get<0>(outcome));
+                if (failure) std::rethrow_exception(failure);
             } else {
                 response = co_await handle(parser.get(), peer, limits.json);
             }

@@ -22,6 +22,8 @@
 
 namespace ecf::http {
 
+struct ClientWatch;  // server.cpp
+
 struct ServerOptions {
     std::string host = "0.0.0.0";
     std::uint16_t port = 1339;  // 0: any free port (see Server::local_endpoint)
@@ -67,7 +69,8 @@ class Server {
   private:
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, std::string peer,
-                                         AddressConnections::Lease lease);
+                                         AddressConnections::Lease lease,
+                                         std::shared_ptr<ClientWatch> watch);
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, Error why);
     void log_accept_failure(const boost::system::error_code& ec);
     void log_server_failure(const std::string& request_id, const std::string& cause);

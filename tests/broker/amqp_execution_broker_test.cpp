@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -272,6 +274,49 @@ TEST_F(AmqpExecutionBrokerTest, DeadlineGivesTimeoutAndTheLateResultIsDropped) {
     auto request = make_request(flavour, uuid_like(1), 10s, "fresh");
     const auto expected = expected_res(request);
     EXPECT_EQ(std::string(run_execute(broker, request).message.at("res").as_string()), expected);
+}
+
+TEST_F(AmqpExecutionBrokerTest, ACancelledWaitEndsAtOnceAndItsLateResultIsDropped) {
+    // A waiter whose coroutine is cancelled (its client left) is answered at once and forgotten
+    // by the broker: its slot goes back, and the result the runtime sends later is dropped.
+    const auto flavour = unique("flavour");
+    AmqpExecutionBroker broker(settings());
+    ASSERT_TRUE(broker.start());
+    {
+        TestRuntimeBehaviour slow;
+        slow.delay = 1500ms;
+        TestRuntime runtime(address_, flavour, slow);
+        asio::io_context io;
+        asio::cancellation_signal client_left;
+        auto future =
+            asio::co_spawn(io, broker.execute(make_request(flavour, uuid_like(0), 20s)),
+                           asio::bind_cancellation_slot(client_left.slot(), asio::use_future));
+        // Until the runtime has the request: the wait is in the broker's router then.
+        ASSERT_TRUE(wait_until(
+            [&] {
+                io.poll();
+                return runtime.received() == 1;
+            },
+            10s));
+        EXPECT_EQ(broker.waiting(), 1u);
+        const auto cancelled = Clock::now();
+        client_left.emit(asio::cancellation_type::terminal);
+        io.run_for(5s);
+        ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+        EXPECT_LT(Clock::now() - cancelled, 1s);
+        try {
+            future.get();
+            ADD_FAILURE() << "a cancelled execution succeeded";
+        } catch (const boost::system::system_error& e) {
+            EXPECT_EQ(e.code(), asio::error::operation_aborted);
+        }
+        EXPECT_EQ(broker.waiting(), 0u);
+        const auto dropped = broker.counts().dropped_results;
+        // The runtime still answers (the request was queued): that result is dropped.
+        EXPECT_TRUE(wait_until([&] { return broker.counts().dropped_results > dropped; }, 5s));
+    }
+    TestRuntime runtime(address_, flavour);
+    EXPECT_EQ(run_execute(broker, make_request(flavour, uuid_like(1), 10s)).code, 200);
 }
 
 TEST_F(AmqpExecutionBrokerTest, DuplicateResultsAreIgnored) {
