@@ -3,8 +3,11 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <string>
@@ -110,6 +113,12 @@ AmqpConnection::AmqpConnection(const BrokerAddress& address, AmqpConnectionOptio
                             "): TLS certificate verify failed: " + tls_verify_error_);
         }
         check_status(opened, "connecting");
+        if (options.write_timeout.count() > 0) {
+            const unsigned int timeout = static_cast<unsigned int>(options.write_timeout.count());
+            // Best effort: without it, a stalled peer is found by the heartbeats instead.
+            static_cast<void>(::setsockopt(amqp_get_sockfd(state_), IPPROTO_TCP, TCP_USER_TIMEOUT,
+                                           &timeout, sizeof timeout));
+        }
         check_status(amqp_set_handshake_timeout(state_, &connect_timeout), "setting timeouts");
         const timeval rpc_timeout = timeval_of(options.rpc_timeout);
         check_status(amqp_set_rpc_timeout(state_, &rpc_timeout), "setting timeouts");
@@ -385,6 +394,14 @@ bool AmqpConnection::has_buffered_input() const {
 
 int AmqpConnection::socket_fd() const {
     return state_ ? amqp_get_sockfd(state_) : -1;
+}
+
+void AmqpConnection::set_corked(bool corked) {
+    const int fd = socket_fd();
+    if (fd < 0) return;
+    const int value = corked ? 1 : 0;
+    // A failure only costs segments: nothing to report.
+    static_cast<void>(::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof value));
 }
 
 std::optional<AmqpEvent> AmqpConnection::next_event(std::chrono::milliseconds timeout) {

@@ -105,6 +105,10 @@ struct AmqpConnectionOptions {
     std::chrono::milliseconds connect_timeout{5'000};  // TCP connect, and the AMQP handshake
     std::chrono::milliseconds rpc_timeout{10'000};     // each synchronous method (declare, bind)
     int heartbeat_seconds = 30;
+    // Longest time data we sent may stay unacknowledged by the peer (TCP_USER_TIMEOUT, zero
+    // windows included): a broker or network that stops reading fails the connection then,
+    // rather than blocking a publication for ever. Zero leaves the kernel's default.
+    std::chrono::milliseconds write_timeout{10'000};
     std::string connection_name = "ecf";  // shown in RabbitMQ's management UI
     // TLS (amqps://): the peer's certificate and host name are verified unless tls_verify_peer
     // is false. tls_ca_file: PEM file of the CAs to trust (config broker_ca_file); empty means
@@ -172,6 +176,9 @@ class AmqpConnection {
     bool has_buffered_input() const;
     // The socket, to wait on it together with other file descriptors (poll).
     int socket_fd() const;
+    // Holds back partial TCP segments while true (TCP_CORK): the frames of several publications
+    // written meanwhile leave in as few segments as they fill, when it is set back to false.
+    void set_corked(bool corked);
     bool tls() const noexcept { return tls_; }
 
     // Closes channels and the connection politely (bounded by rpc_timeout); never throws.

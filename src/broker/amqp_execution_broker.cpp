@@ -614,6 +614,17 @@ class AmqpExecutionBroker::State {
             std::lock_guard lock(mutex_);
             blocked = blocked_;
         }
+        // Several publications go out in as few TCP segments as they fill: fewer packets for
+        // RabbitMQ to read, and fewer wake-ups on both sides.
+        struct Cork {
+            AmqpConnection* connection;
+            explicit Cork(AmqpConnection* c) : connection(c) {
+                if (connection) connection->set_corked(true);
+            }
+            ~Cork() {
+                if (connection) connection->set_corked(false);
+            }
+        } cork(batch.size() > 1 && !blocked ? connection_ : nullptr);
         for (auto it = batch.begin(); it != batch.end(); ++it) {
             if (blocked) {
                 deliver(it->waiter,

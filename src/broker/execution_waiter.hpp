@@ -79,9 +79,12 @@ class ExecutionWaiter {
         if (async_ && handler_) complete(nullptr, ExecutionResult{});
     }
 
-    // The execution's answer: its result, or the error that ends it. Once.
+    // The execution's answer: its result, or the error that ends it. Only the first answer
+    // counts; a waiter already answered, or moved from (its execution went on to the router),
+    // ignores the rest.
     void deliver(Outcome outcome) {
         if (!async_) {
+            if (!handler_) return;
             if (auto* error = std::get_if<ecf::Error>(&outcome)) {
                 complete(std::make_exception_ptr(std::move(*error)), {});
             } else {
@@ -115,6 +118,7 @@ class ExecutionWaiter {
     // thread). The cancellation slot is cleared there, on the waiter's thread, before the
     // handler runs: its canceller must not outlive the wait.
     void complete(std::exception_ptr error, ExecutionResult result) {
+        if (!handler_) return;
         auto executor = std::move(work_);
         boost::asio::post(executor, [handler = std::move(handler_), error = std::move(error),
                                      result = std::move(result)]() mutable {

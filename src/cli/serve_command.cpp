@@ -218,6 +218,7 @@ int serve(const std::string& config_path, bool path_given) {
         return kBadConfiguration;
     }
     broker_settings.connection.tls_ca_file = config.broker_ca_file;
+    broker_settings.connection.write_timeout = config.broker_write_timeout;
     broker_settings.connection.tls_cert_file = config.broker_cert_file;
     broker_settings.connection.tls_key_file = config.broker_key_file;
 

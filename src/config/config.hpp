@@ -44,6 +44,9 @@ struct Config {
     // Longest wait for one OpenNebula or COGNIT frontend call, seconds. A document read during an
     // execution is also bounded by what is left of the execution's deadline.
     std::chrono::milliseconds one_timeout{10'000};
+    // Longest time RabbitMQ may leave what the ECF sent unread before the connection counts as
+    // lost (its executions get 503 at once), seconds.
+    std::chrono::milliseconds broker_write_timeout{10'000};
     // Lifetime of a cached OpenNebula document, seconds (0 disables the cache).
     std::chrono::milliseconds document_cache_ttl{5'000};
     std::size_t document_cache_entries = 10'000;

@@ -231,6 +231,10 @@ const std::vector<KeySetter>& key_setters() {
          [](Config& c, const V& v) {
              if (v) c.one_timeout = parse_seconds("one_timeout", *v, false);
          }},
+        {"broker_write_timeout",
+         [](Config& c, const V& v) {
+             if (v) c.broker_write_timeout = parse_seconds("broker_write_timeout", *v, false);
+         }},
         {"document_cache_ttl",
          [](Config& c, const V& v) {
              if (v) c.document_cache_ttl = parse_seconds("document_cache_ttl", *v, true);

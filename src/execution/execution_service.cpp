@@ -288,6 +288,9 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         request.request_id = request_ids_();
         request.body = request_message(request.request_id, call, authorized.function);
         request.deadline = received + time_limit_for(authorized.requirement, limits);
+        // The documents are in the request now: not kept for the whole wait (a few hundred
+        // bytes of each of thousands of waiting executions).
+        authorized = {};
         if (request.deadline <= Clock::now()) {
             // The requirement's own limit is already spent by the reads: do not queue work that
             // nobody will wait for.

@@ -61,6 +61,14 @@ TEST(ConfigLoader, DecimalSecondsForDurations) {
     EXPECT_EQ(loaded.config.idle_timeout, std::chrono::milliseconds(3000));
 }
 
+TEST(ConfigLoader, BrokerWriteTimeout) {
+    EXPECT_EQ(load_config_text("", no_environment).config.broker_write_timeout,
+              std::chrono::milliseconds(10'000));
+    auto loaded = load_config_text("broker_write_timeout: 2.5\n", no_environment);
+    EXPECT_TRUE(loaded.warnings.empty());
+    EXPECT_EQ(loaded.config.broker_write_timeout, std::chrono::milliseconds(2500));
+}
+
 TEST(ConfigLoader, TokenKeys) {
     auto defaults = load_config_text("", no_environment).config;
     EXPECT_EQ(defaults.token_cache_entries, 10'000u);

@@ -6,6 +6,11 @@
     proxy.restore()          # forwards again (held connections too)
     proxy.pause()            # connections stay open but nothing goes through (a stalled
                              # network); proxy.stalled_bytes counts what the client sent since
+    proxy.freeze()           # what the client sends is no longer read: its send buffer and
+                             # our receive window fill, and its writes block (restore() ends it)
+
+TcpProxy(port, receive_buffer=4096) keeps the window it offers the client small, so that a
+frozen connection fills after little data.
 
 One thread accepts; each connection has one thread that copies both ways with select(). Every
 wait is bounded; stop() ends all of it.
@@ -17,10 +22,13 @@ import threading
 
 
 class TcpProxy:
-    def __init__(self, target_port, target_host="127.0.0.1"):
+    def __init__(self, target_port, target_host="127.0.0.1", receive_buffer=None):
         self.target = (target_host, target_port)
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if receive_buffer:
+            # Inherited by accepted connections: the window offered from the first segment.
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
         self._listener.settimeout(0.1)
@@ -31,6 +39,7 @@ class TcpProxy:
         self._holding = False
         self._held = []
         self._paused = False
+        self._frozen = False
         self.stalled_bytes = 0
         self._stopping = False
         self._threads = []
@@ -79,7 +88,10 @@ class TcpProxy:
         peer = {client: upstream, upstream: client}
         try:
             while not self._stopping:
-                readable, _, _ = select.select([client, upstream], [], [], 0.1)
+                with self._lock:
+                    frozen = self._frozen
+                readable, _, _ = select.select([upstream] if frozen else [client, upstream], [],
+                                               [], 0.1)
                 for sock in readable:
                     data = sock.recv(65536)
                     if not data:
@@ -105,6 +117,11 @@ class TcpProxy:
             self._paused = True
             self.stalled_bytes = 0
 
+    def freeze(self):
+        """Stops reading what clients send (what they receive still flows) until restore()."""
+        with self._lock:
+            self._frozen = True
+
     def cut(self, refuse=True, hold=False):
         """Resets every forwarded connection; with refuse, new ones too until restore(); with
         hold, new ones wait unforwarded until restore()."""
@@ -122,6 +139,7 @@ class TcpProxy:
         with self._lock:
             self._refusing = False
             self._holding = False
+            self._frozen = False
             held, self._held = self._held, []
         for client in held:
             self._forward(client)

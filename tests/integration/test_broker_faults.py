@@ -145,6 +145,47 @@ def test_a_connection_killed_while_the_ecf_waits_on_the_broker_gives_503_at_once
         proxy.stop()
 
 
+def test_a_broker_that_stops_reading_fails_the_executions_with_503(rabbitmq, opennebula,
+                                                                  cognit_frontend, issuer):
+    # A network or a broker that stops reading the ECF's publications (its TCP window stays
+    # shut) must not block the broker thread for ever, with every execution hanging past its
+    # deadline: broker_write_timeout ends the connection and the executions get 503.
+    proxy = TcpProxy(rabbitmq.port, receive_buffer=4096).start()
+    stack = _start_stack(rabbitmq, opennebula, cognit_frontend, issuer,
+                         env={"ECF_EXECUTION_TIMEOUT": "60", "ECF_BROKER_WRITE_TIMEOUT": "2"},
+                         broker="http://127.0.0.1:%d" % proxy.port)
+    doubles = []
+    clients = Clients()
+    try:
+        flavour = fresh_flavour("Stall")
+        doubles = start_runtimes(rabbitmq.url, flavour, consumers=1)
+        token = stack.token("alice")
+        function_id = stack.add_function("alice")
+        requirement = stack.add_requirement("alice", flavour)
+        assert execute(stack, function_id, requirement, token).status_code == 200
+        proxy.freeze()
+        frozen_at = time.monotonic()
+        # Enough to fill the kernel's buffers on both sides (some MB): the publication blocks.
+        big = ("A" * (1024 * 1024),)
+        clients.run(8, lambda: execute(stack, function_id, requirement, token, params=big,
+                                       timeout=45))
+        assert clients.join(40), "executions still waiting 40 s after the broker stopped reading"
+        statuses = [status for _, _, status in clients.records]
+        # None: the ECF closed the connection without an answer (it crashed once, here).
+        assert statuses == [503] * 8, (statuses, stack.ecf.process.poll())
+        assert max(finished for _, finished, _ in clients.records) - frozen_at < 20
+        proxy.restore()
+        wait_until(lambda: execute(stack, function_id, requirement, token).status_code == 200,
+                   30, "served again once the broker reads again")
+    finally:
+        proxy.restore()
+        clients.join(10)
+        for double in doubles:
+            double.stop()
+        stack.ecf.stop()
+        proxy.stop()
+
+
 def test_two_sigints_with_executions_waiting_stop_cleanly(rabbitmq, opennebula, cognit_frontend,
                                                           issuer):
     # Under AddressSanitizer (build-asan) a waiter that touched the freed broker state when
