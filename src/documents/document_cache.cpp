@@ -207,6 +207,16 @@ std::uint64_t DocumentCache::misses() const {
     return state_->misses.load(std::memory_order_relaxed);
 }
 
+std::optional<Document> DocumentCache::fetch_now(const Credentials& credentials, std::int64_t id) {
+    const auto key = key_of(credentials, id);
+    std::lock_guard lock(state_->mutex);
+    if (!state_->caching()) return std::nullopt;
+    auto it = state_->entries.find(key);
+    if (it == state_->entries.end() || it->second.expires <= Clock::now()) return std::nullopt;
+    state_->hits.fetch_add(1, std::memory_order_relaxed);
+    return it->second.document;
+}
+
 asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, std::int64_t id) {
     auto state = state_;
     const Credentials session = credentials;

@@ -25,6 +25,8 @@ class DocumentCache : public DocumentSource {
 
     boost::asio::awaitable<Document> fetch(const Credentials& credentials,
                                            std::int64_t id) override;
+    // A fresh entry, counted as a hit; nothing (and nothing counted) otherwise.
+    std::optional<Document> fetch_now(const Credentials& credentials, std::int64_t id) override;
 
     std::size_t size() const;
     // New lifetime and bound (a configuration reload): entries past the new bound go now, the

@@ -2,6 +2,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 
 #include "core/credentials.hpp"
 #include "documents/document.hpp"
@@ -19,6 +20,15 @@ class DocumentSource {
     // else). Checking the document's TYPE is the caller's business.
     virtual boost::asio::awaitable<Document> fetch(const Credentials& credentials,
                                                    std::int64_t id) = 0;
+
+    // The document when it is at hand without waiting (a cache's fresh entry), else nothing:
+    // then fetch() reads it. Lets the caller skip the machinery of a wait for what it already
+    // has.
+    virtual std::optional<Document> fetch_now(const Credentials& credentials, std::int64_t id) {
+        static_cast<void>(credentials);
+        static_cast<void>(id);
+        return std::nullopt;
+    }
 };
 
 }  // namespace ecf::documents

@@ -67,6 +67,28 @@ TEST(DocumentCache, SecondFetchIsAHit) {
     EXPECT_EQ(source->calls, 2);
 }
 
+TEST(DocumentCache, FetchNowGivesOnlyAFreshEntryOfTheSameCredentials) {
+    asio::io_context io;
+    auto source = std::make_shared<CountingSource>();
+    DocumentCache cache(source, 10s, 100);
+    EXPECT_FALSE(cache.fetch_now(kAlice, 39));  // nothing yet, and nothing read for it
+    EXPECT_EQ(source->calls, 0);
+    EXPECT_EQ(cache.hits(), 0u);
+    run_awaitable(io, cache.fetch(kAlice, 39));
+    const auto now = cache.fetch_now(kAlice, 39);
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->id, 39);
+    EXPECT_EQ(cache.hits(), 1u);
+    EXPECT_EQ(source->calls, 1);
+    // Another password never gets what the right one fetched.
+    Credentials wrong = kAlice;
+    wrong.password = "not-alice-pw";
+    EXPECT_FALSE(cache.fetch_now(wrong, 39));
+    DocumentCache uncached(source, 0ms, 100);
+    run_awaitable(io, uncached.fetch(kAlice, 39));
+    EXPECT_FALSE(uncached.fetch_now(kAlice, 39));
+}
+
 TEST(DocumentCache, EntriesExpire) {
     asio::io_context io;
     auto source = std::make_shared<CountingSource>();
