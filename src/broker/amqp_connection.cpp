@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace ecf::broker {
@@ -174,9 +176,15 @@ void AmqpConnection::close() noexcept {
 
 void AmqpConnection::check_status(int status, const char* what) {
     if (status == AMQP_STATUS_OK) return;
+    // rabbitmq-c says only "a socket error occurred": the system's reason (a connection timed
+    // out by broker_write_timeout, reset by the peer) is what an operator needs.
+    const int system_error = errno;
     open_ = false;
-    throw AmqpError(std::string("AMQP: ") + what + " (" + where_ +
-                    "): " + amqp_error_string2(status));
+    std::string reason = amqp_error_string2(status);
+    if (status == AMQP_STATUS_SOCKET_ERROR && system_error != 0) {
+        reason += std::string(" (") + std::strerror(system_error) + ")";
+    }
+    throw AmqpError(std::string("AMQP: ") + what + " (" + where_ + "): " + reason);
 }
 
 void AmqpConnection::check_rpc(const char* what, std::uint16_t channel) {
