@@ -267,10 +267,7 @@ class AmqpExecutionBroker::State {
         Clock::time_point used;  // last publication to it
     };
 
-    bool stopping() const {
-        std::lock_guard lock(mutex_);
-        return stopping_;
-    }
+    bool stopping() const { return stopping_.load(); }
 
     void set_connected(bool connected) {
         std::lock_guard lock(mutex_);
@@ -1045,7 +1042,7 @@ class AmqpExecutionBroker::State {
     bool first_attempt_done_ = false;
     bool connected_ = false;
     bool blocked_ = false;  // connection.blocked: the broker would stop reading our publications
-    bool stopping_ = false;
+    std::atomic<bool> stopping_{false};  // written under mutex_, read anywhere
     std::size_t queued_ = 0;  // executions handed over, not yet taken by the broker thread
     std::deque<PeerMessage> peer_outgoing_;
     std::atomic<std::size_t> waiting_{0};

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/system/system_error.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -325,6 +327,12 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         co_return outcome;
     } catch (const Error& e) {
         finish(ending_of(e.kind()));
+        throw;
+    } catch (const boost::system::system_error& e) {
+        // A wait cancelled because its client left (the server cancels the request then).
+        finish(e.code() == asio::error::operation_aborted
+                   ? observability::ExecutionEnding::ClientLeft
+                   : observability::ExecutionEnding::Rejected);
         throw;
     } catch (...) {
         finish(observability::ExecutionEnding::Rejected);

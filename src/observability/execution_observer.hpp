@@ -14,6 +14,7 @@ enum class ExecutionEnding {
     BrokerUnavailable,  // the broker was unreachable, blocked or refused the request (503)
     Rejected,           // refused before the queue: token, documents, limits (4xx, 500)
     Accepted,           // queued as an asynchronous execution and answered 202
+    ClientLeft,         // its client closed the connection while it waited (499, no answer)
 };
 
 constexpr std::string_view name_of(ExecutionEnding ending) {
@@ -32,6 +33,8 @@ constexpr std::string_view name_of(ExecutionEnding ending) {
             return "rejected";
         case ExecutionEnding::Accepted:
             return "accepted";
+        case ExecutionEnding::ClientLeft:
+            return "client_left";
     }
     return "rejected";
 }

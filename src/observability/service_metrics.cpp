@@ -75,7 +75,7 @@ ServiceMetrics::ServiceMetrics() : registry_(std::make_shared<prometheus::Regist
         prometheus::BuildCounter()
             .Name("ecf_executions_finished_total")
             .Help("Executions answered, by flavour and outcome (ok, runtime_error, timeout, "
-                  "no_runtime, broker_unavailable, rejected)")
+                  "no_runtime, broker_unavailable, rejected, accepted, client_left)")
             .Register(*registry_),
         prometheus::BuildHistogram()
             .Name("ecf_execution_duration_seconds")

@@ -109,6 +109,9 @@ def test_a_sync_execution_ends_when_its_client_leaves(make_stack, runtimes):
     assert time.monotonic() - started < 5
     wait_until(lambda: " 499 " in stack.ecf.log() or '"status":499' in stack.ecf.log(), 5,
                "499 in the access log")
+    metrics = requests.get(stack.url + "/metrics", timeout=CLIENT_TIMEOUT_S).text
+    assert re.search(r'^ecf_executions_finished_total\{[^}]*outcome="client_left"[^}]*\} 1$',
+                     metrics, re.M), "counted as client_left"
     # Only that request ended: the next one is served as usual.
     echo = fresh_flavour()
     runtimes(echo)
