@@ -1,7 +1,6 @@
 #include "broker/amqp_execution_broker.hpp"
 
 #include <amqp.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
