@@ -24,7 +24,7 @@ struct Config {
     std::int64_t cluster_id = 0;
     // RabbitMQ: one address, or the nodes of one cluster (tried in turn; see src/broker/README.md).
     std::vector<std::string> broker{"http://localhost:5672"};
-    unsigned workers = 0;  // HTTP I/O threads; 0 means one per core
+    unsigned workers = 0;  // HTTP I/O threads; 0 means one per core but one (at least one)
     std::string log_level = "info";
 
     // --- This service's own keys ---
