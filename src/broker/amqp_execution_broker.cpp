@@ -498,7 +498,6 @@ class AmqpExecutionBroker::State {
     // again, and what rabbitmq-c itself holds (frames read along a synchronous method) is read
     // without waiting.
     void read_round() {
-        read_posted_ = false;
         if (!connection_) return;
         if (read_events()) {
             post_read_round();
@@ -511,7 +510,9 @@ class AmqpExecutionBroker::State {
         if (read_posted_) return;
         read_posted_ = true;
         asio::post(io_, [this, generation = generation_] {
-            if (generation == generation_) read_round();
+            if (generation != generation_) return;  // drop_connection() reset the flag
+            read_posted_ = false;
+            read_round();
         });
     }
 

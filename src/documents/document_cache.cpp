@@ -14,6 +14,7 @@
 #include <exception>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -74,6 +75,20 @@ struct DocumentCache::State {
     std::unordered_map<std::string, std::shared_ptr<Flight>> flights;
 
     bool caching() const { return ttl.count() > 0 && max_entries > 0; }
+
+    // Under the mutex. The entry of `key` while it is fresh, counted as a hit; an expired one
+    // goes (nothing counted: the caller decides what a miss is).
+    std::optional<Document> fresh(const std::string& key) {
+        if (!caching()) return std::nullopt;
+        auto it = entries.find(key);
+        if (it == entries.end()) return std::nullopt;
+        if (it->second.expires <= Clock::now()) {
+            erase(it);
+            return std::nullopt;
+        }
+        hits.fetch_add(1, std::memory_order_relaxed);
+        return it->second.document;
+    }
 
     // Under the mutex.
     void erase(std::unordered_map<std::string, Entry>::iterator it) {
@@ -210,11 +225,7 @@ std::uint64_t DocumentCache::misses() const {
 std::optional<Document> DocumentCache::fetch_now(const Credentials& credentials, std::int64_t id) {
     const auto key = key_of(credentials, id);
     std::lock_guard lock(state_->mutex);
-    if (!state_->caching()) return std::nullopt;
-    auto it = state_->entries.find(key);
-    if (it == state_->entries.end() || it->second.expires <= Clock::now()) return std::nullopt;
-    state_->hits.fetch_add(1, std::memory_order_relaxed);
-    return it->second.document;
+    return state_->fresh(key);
 }
 
 asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, std::int64_t id) {
@@ -226,16 +237,7 @@ asio::awaitable<Document> DocumentCache::fetch(const Credentials& credentials, s
     bool leader = false;
     {
         std::lock_guard lock(state->mutex);
-        if (state->caching()) {
-            if (auto it = state->entries.find(key); it != state->entries.end()) {
-                if (it->second.expires > Clock::now()) {
-                    state->hits.fetch_add(1, std::memory_order_relaxed);
-                    Document hit = it->second.document;
-                    co_return hit;
-                }
-                state->erase(it);
-            }
-        }
+        if (auto hit = state->fresh(key)) co_return std::move(*hit);
         state->misses.fetch_add(1, std::memory_order_relaxed);
         auto& slot = state->flights[key];
         if (!slot) {

@@ -6,9 +6,11 @@ Environment (set by CTest): ECF_BUILD_DIR (where `ecf` and `ecf-runtime` are), E
 """
 import json
 import os
+import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 SOURCE_DIR = os.environ.get(
     "ECF_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -95,6 +98,32 @@ def wait_until(condition, limit_s, what, poll_s=0.1):
             return
         time.sleep(poll_s)
     assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
+
+
+def metric(stack, name, absent=None):
+    """The value of metric `name` (with its labels, if given in `name`) in the stack's /metrics;
+    `absent` when it is not served."""
+    text = requests.get(stack.url + "/metrics", timeout=10).text
+    match = re.search(r"^%s(?:\{[^}]*\})? (\S+)$" % re.escape(name), text, re.M)
+    return float(match.group(1)) if match else absent
+
+
+def leave_while_waiting(stack, request, gauge, what):
+    """Sends the raw HTTP `request` (bytes) on a connection of its own, waits until the gauge
+    `gauge` counts it (1), then closes the connection as a device that gives up would: the wait
+    must end within 5 s (the gauge back to 0) and the access log say 499."""
+    host, port = stack.url.split("//")[1].split(":")
+    client = socket.create_connection((host, int(port)), timeout=30)
+    try:
+        client.sendall(request)
+        wait_until(lambda: metric(stack, gauge) == 1, 15, what + " waiting")
+        started = time.monotonic()
+    finally:
+        client.close()
+    wait_until(lambda: metric(stack, gauge) == 0, 5, what + " let go")
+    assert time.monotonic() - started < 5
+    wait_until(lambda: " 499 " in stack.ecf.log() or '"status":499' in stack.ecf.log(), 5,
+               "499 in the access log")
 
 
 # --- the ecf binary -------------------------------------------------------------------------

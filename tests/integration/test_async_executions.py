@@ -4,13 +4,12 @@ confirmed the request, GET /v1/executions/{id} gives the result to its owner onl
 the header every request is answered as contract §1 says. Every wait is bounded."""
 import re
 import signal
-import socket
 import threading
 import time
 
 import requests
 
-from conftest import fresh_flavour, wait_until
+from conftest import fresh_flavour, leave_while_waiting, metric, wait_until
 
 TIMEOUT = 30
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -284,12 +283,6 @@ def working_execution(stack, runtimes):
                                       prefer="respond-async"))
 
 
-def long_poll_waiters(stack):
-    text = requests.get(stack.url + "/metrics", timeout=TIMEOUT).text
-    match = re.search(r"^ecf_async_long_poll_waiters (\S+)$", text, re.M)
-    return float(match.group(1)) if match else None
-
-
 def test_a_drain_ends_the_long_polls_at_once(make_stack, runtimes):
     stack = make_stack()
     token, execution_id = working_execution(stack, runtimes)
@@ -299,7 +292,8 @@ def test_a_drain_ends_the_long_polls_at_once(make_stack, runtimes):
     started = time.monotonic()
     poll.start()
 
-    wait_until(lambda: long_poll_waiters(stack) == 1, 15, "the long poll registered")
+    wait_until(lambda: metric(stack, "ecf_async_long_poll_waiters") == 1, 15,
+               "the long poll registered")
     stack.ecf.process.send_signal(signal.SIGTERM)
     poll.join(30)
     assert answers, "the long poll did not return"
@@ -313,19 +307,8 @@ def test_a_long_poll_ends_when_its_client_leaves(stack, runtimes):
     # A device that gives up (its link dropped) must not leave its long poll holding a slot of
     # async_max_waiters* for the whole wait: closing the connection ends it (499 in the log).
     token, execution_id = working_execution(stack, runtimes)
-    host, port = stack.url.split("//")[1].split(":")
-    client = socket.create_connection((host, int(port)), timeout=TIMEOUT)
-    try:
-        client.sendall(("GET /v1/executions/%s?wait=25 HTTP/1.1\r\nHost: x\r\ntoken: %s\r\n\r\n"
-                        % (execution_id, token)).encode())
-        wait_until(lambda: long_poll_waiters(stack) == 1, 15, "the long poll registered")
-        started = time.monotonic()
-    finally:
-        client.close()
-    wait_until(lambda: long_poll_waiters(stack) == 0, 5, "the long poll let go")
-    assert time.monotonic() - started < 5
-    # The access log says the client closed it.
-    wait_until(lambda: " 499 " in stack.ecf.log() or '"status":499' in stack.ecf.log(), 5,
-               "499 in the access log")
+    leave_while_waiting(
+        stack, ("GET /v1/executions/%s?wait=25 HTTP/1.1\r\nHost: x\r\ntoken: %s\r\n\r\n"
+                % (execution_id, token)).encode(), "ecf_async_long_poll_waiters", "the long poll")
     # The connection's end cancelled only that request: the service goes on.
     assert result(stack, execution_id, token).json()["status"] == "WORKING"

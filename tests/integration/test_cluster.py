@@ -23,7 +23,7 @@ import time
 import pytest
 import requests
 
-from conftest import EcfProcess, Stack, fresh_flavour, wait_until
+from conftest import EcfProcess, Stack, fresh_flavour, metric, wait_until
 from doubles.serverless_runtime import ServerlessRuntimeDouble
 from harness.rabbitmq import RabbitMQCluster
 
@@ -64,12 +64,6 @@ def ready(stack):
         return requests.get(stack.url + "/readyz", timeout=5).status_code == 200
     except requests.RequestException:
         return False
-
-
-def metric(stack, name):
-    text = requests.get(stack.url + "/metrics", timeout=10).text
-    match = re.search(r"^%s(?:\{[^}]*\})? (\S+)$" % re.escape(name), text, re.M)
-    return float(match.group(1)) if match else 0.0
 
 
 def connected_port(stack):
@@ -173,15 +167,17 @@ def test_every_instance_gets_its_own_results(cluster, instances):
         assert all(r[3] for r in load.records), "a response carried another request's result"
         # Each result reached its own instance once: taken from the shared queue by whichever
         # instance RabbitMQ chose and forwarded when not its own, never handed to all.
-        forwarded = sum(metric(s, "ecf_broker_forwarded_results_total") for s in instances)
-        dropped = sum(metric(s, "ecf_broker_dropped_results_total") for s in instances)
-        results = sum(metric(s, "ecf_broker_results_total") for s in instances)
+        def total(name):
+            return sum(metric(s, name, absent=0.0) for s in instances)
+        forwarded = total("ecf_broker_forwarded_results_total")
+        dropped = total("ecf_broker_dropped_results_total")
+        results = total("ecf_broker_results_total")
         assert results >= len(load.records)
         assert forwarded > 0
         # Through the fanout each result would reach all 3 instances: 2 drops per execution.
         # Shared, only a probe that came back after its 1 s wait may be dropped.
         assert dropped <= INSTANCES, dropped
-        routing = [metric(s, 'ecf_broker_results_routing{mode="alternate_exchange"}')
+        routing = [metric(s, 'ecf_broker_results_routing{mode="alternate_exchange"}', absent=0.0)
                    for s in instances]
         assert routing == [1.0] * INSTANCES, routing
     finally:

@@ -4,12 +4,11 @@ is bounded by it and by `one_timeout`, and the first failing document read ends 
 without waiting for the other one."""
 import json
 import re
-import socket
 import time
 
 import requests
 
-from conftest import fresh_flavour, wait_until
+from conftest import fresh_flavour, leave_while_waiting
 
 # Far longer than any deadline below: a request that waits for it has no deadline at all.
 SLOW_ONE_S = 60
@@ -78,12 +77,6 @@ def test_a_missing_function_is_answered_without_waiting_for_the_requirement(make
     assert elapsed < SLOW_ONE_S / 2
 
 
-def broker_waiting(stack):
-    text = requests.get(stack.url + "/metrics", timeout=CLIENT_TIMEOUT_S).text
-    match = re.search(r"^ecf_broker_waiting_executions (\S+)$", text, re.M)
-    return float(match.group(1)) if match else None
-
-
 def test_a_sync_execution_ends_when_its_client_leaves(make_stack, runtimes):
     # A device whose link dropped must not leave its execution holding a waiting slot (of
     # max_waiting_executions and of its user's bound) until the deadline: closing the
@@ -94,21 +87,12 @@ def test_a_sync_execution_ends_when_its_client_leaves(make_stack, runtimes):
     function_id = stack.add_function("alice")
     requirement_id = stack.add_requirement("alice", flavour)
     body = json.dumps([]).encode()
-    host, port = stack.url.split("//")[1].split(":")
-    client = socket.create_connection((host, int(port)), timeout=CLIENT_TIMEOUT_S)
-    try:
-        client.sendall((
-            "POST /v1/functions/%s/execute?app_req_id=%s&mode=sync HTTP/1.1\r\nHost: x\r\n"
-            "token: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-            % (function_id, requirement_id, stack.token("alice"), len(body))).encode() + body)
-        wait_until(lambda: broker_waiting(stack) == 1, 15, "the execution waits in the broker")
-        started = time.monotonic()
-    finally:
-        client.close()
-    wait_until(lambda: broker_waiting(stack) == 0, 5, "the broker let the execution go")
-    assert time.monotonic() - started < 5
-    wait_until(lambda: " 499 " in stack.ecf.log() or '"status":499' in stack.ecf.log(), 5,
-               "499 in the access log")
+    leave_while_waiting(
+        stack,
+        ("POST /v1/functions/%s/execute?app_req_id=%s&mode=sync HTTP/1.1\r\nHost: x\r\n"
+         "token: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+         % (function_id, requirement_id, stack.token("alice"), len(body))).encode() + body,
+        "ecf_broker_waiting_executions", "the execution")
     metrics = requests.get(stack.url + "/metrics", timeout=CLIENT_TIMEOUT_S).text
     assert re.search(r'^ecf_executions_finished_total\{[^}]*outcome="client_left"[^}]*\} 1$',
                      metrics, re.M), "counted as client_left"
