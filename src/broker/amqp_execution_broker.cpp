@@ -553,7 +553,7 @@ class AmqpExecutionBroker::State {
         peer_asks_.expire(now);
         if (connection_) {
             check_queue_allowances();
-            refresh_consumer_counts();
+            refresh_broker_state();
             check_probe();
             if (read_events()) post_read_round();  // also sends rabbitmq-c's heartbeat when due
         }
@@ -944,13 +944,45 @@ class AmqpExecutionBroker::State {
         }
     }
 
-    // Every consumer_refresh, asks the broker again how many consumers each flavour queue in
-    // use has (a passive declaration: never re-creates a queue an operator deleted). Flavours
-    // not used for a while are forgotten; their next request declares them again.
-    void refresh_consumer_counts() {
+    // Every consumer_refresh: are our result queues still there, and how many consumers has
+    // each flavour queue in use.
+    void refresh_broker_state() {
         const auto now = Clock::now();
         if (now < next_refresh_) return;
         next_refresh_ = now + settings_.consumer_refresh;
+        check_result_queues();
+        refresh_consumer_counts(now);
+    }
+
+    // RabbitMQ can lose a queue without telling its consumer: in a cluster, a node that goes
+    // down has its queues' records removed by name, and a queue declared again under that name
+    // on another node in the meantime loses its record with them (seen with 3.10: the queue
+    // process lives on with our consumer, nothing routes to it, no basic.cancel comes). Results
+    // would then go nowhere until the deadline, for ever. A passive declaration tells: gone
+    // (404), or ours without our consumer, means connecting again, which declares it anew (the
+    // executions waiting get 503: their results are lost).
+    void check_result_queues() {
+        AmqpQueueOptions passive;
+        passive.passive = true;
+        try {
+            const auto own =
+                connection_->declare_queue_state(kDeclareChannel, results_queue_, passive);
+            if (own.consumers == 0) {
+                throw AmqpError("the result queue '" + results_queue_ +
+                                "' has lost this instance's consumer");
+            }
+            if (settings_.share_results) {
+                connection_->declare_queue_state(kDeclareChannel, kSharedResultsQueue, passive);
+            }
+        } catch (const AmqpChannelError& e) {
+            throw AmqpError(std::string("a result queue is gone: ") + e.what());
+        }
+    }
+
+    // Asks the broker again how many consumers each flavour queue in use has (a passive
+    // declaration: never re-creates a queue an operator deleted). Flavours not used for a while
+    // are forgotten; their next request declares them again.
+    void refresh_consumer_counts(Clock::time_point now) {
         for (auto it = flavours_.begin(); it != flavours_.end();) {
             if (now - it->second.used > kForgetFlavourAfter) {
                 it = flavours_.erase(it);

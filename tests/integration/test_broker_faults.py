@@ -294,3 +294,43 @@ def test_readyz_follows_the_broker_connection(rabbitmq, opennebula, cognit_front
     finally:
         stack.ecf.stop()
         proxy.stop()
+
+
+def result_queues(rabbitmq):
+    """The ECF instances' result queues the broker knows, with their consumer counts."""
+    rows = [line.split("\t") for line in rabbitmq.ctl("list_queues", "name", "consumers",
+                                                      "--no-table-headers").splitlines()]
+    return {row[0]: int(row[1]) for row in rows if len(row) == 2
+            and row[0].startswith("ecf.results.") and row[0] != "ecf.results.unrouted"}
+
+
+def test_a_result_queue_the_broker_forgets_silently_is_declared_again(
+        rabbitmq, opennebula, cognit_frontend, issuer):
+    """In a cluster, RabbitMQ 3.10 can remove the record of a queue declared again while a dead
+    node's queues are cleaned up by name (seen in test_cluster): the queue process lives on with
+    our consumer, nothing routes to it, no basic.cancel comes, and every execution would end in
+    504 for ever. The same state made on purpose: the record removed behind the ECF's back."""
+    before = set(result_queues(rabbitmq))
+    stack = _start_stack(rabbitmq, opennebula, cognit_frontend, issuer,
+                         env={"ECF_EXECUTION_TIMEOUT": "3"})
+    doubles = []
+    try:
+        flavour = fresh_flavour("Forgotten")
+        doubles = start_runtimes(rabbitmq.url, flavour, consumers=1)
+        token = stack.token("alice")
+        function_id = stack.add_function("alice")
+        requirement = stack.add_requirement("alice", flavour)
+        assert execute(stack, function_id, requirement, token).status_code == 200
+        ours = [name for name in result_queues(rabbitmq) if name not in before]
+        assert len(ours) == 1, result_queues(rabbitmq)
+        rabbitmq.ctl("eval", 'mnesia:dirty_delete(rabbit_queue, rabbit_misc:r(<<"/">>, queue, '
+                     '<<"%s">>)).' % ours[0])
+        # The ECF notices within its consumer refresh (1 s), connects again and declares it.
+        wait_until(lambda: result_queues(rabbitmq).get(ours[0]) == 1, 20,
+                   "the result queue declared again")
+        assert "a result queue is gone" in stack.ecf.log()
+        assert execute(stack, function_id, requirement, token).status_code == 200
+    finally:
+        for double in doubles:
+            double.stop()
+        stack.ecf.stop()
