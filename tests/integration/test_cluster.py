@@ -311,8 +311,15 @@ def test_a_node_stopped_under_load(cluster, instances):
             except AssertionError:
                 # What it answered last, and what it logged: why it does not serve.
                 print("instance %d last answered: %s" % (i, last_answer.get(i)))
-                print("\n".join(instances[i].ecf.log().splitlines()[-40:]))
+                # Every instance's broker lines (not the access log's).
+                for j, stack in enumerate(instances):
+                    print("=== instance %d" % j)
+                    print("\n".join(line for line in stack.ecf.log().splitlines()
+                                    if " access " not in line and "memory trimmed" not in line
+                                    and "forwarded result" not in line)[-20000:])
                 print(cluster.ctl("list_queues", "name", "pid", "consumers"))
+                print(cluster.ctl("list_consumers"))
+                print(cluster.ctl("list_connections", "name", "port", "peer_port", "state"))
                 raise
         after = time.monotonic()
         # Past every deadline of the requests in flight at the stop, and 30 more done.
