@@ -261,6 +261,35 @@ asio::awaitable<ExecutionService::Authorized> ExecutionService::authorize_and_fe
     co_return Authorized{std::move(function), std::move(requirement), std::move(flavour)};
 }
 
+asio::awaitable<ExecutionService::Prepared> ExecutionService::prepare(const ExecutionCall& call,
+                                                                      ExecutionTrace& trace,
+                                                                      Clock::time_point received) {
+    const ExecutionLimits limits = this->limits();
+    auto authorized = co_await before_deadline(authorize_and_fetch(call, trace),
+                                               received + limits.execution_timeout);
+    // Before any broker work: every FLAVOUR leaves a queue in RabbitMQ.
+    if (!flavours()->allows(authorized.flavour)) {
+        throw Error(ErrorKind::Forbidden, std::string(kFlavourNotServed));
+    }
+
+    broker::ExecutionRequest request;
+    request.flavour = std::move(authorized.flavour);
+    request.request_id = request_ids_();
+    request.body = request_message(request.request_id, call, authorized.function);
+    request.deadline = received + time_limit_for(authorized.requirement, limits);
+    if (request.deadline <= Clock::now()) {
+        // The requirement's own limit is already spent by the reads: do not queue work that
+        // nobody will wait for.
+        throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
+    }
+    // Counted until this execution is answered, however that ends; an asynchronous one until
+    // its result or its deadline (one user cannot fill the store with working executions).
+    auto lease = per_user_waiting_.acquire(trace.user);
+    trace.flavour = request.flavour;
+    trace.execution_id = request.request_id;
+    co_return Prepared{std::move(request), std::move(lease)};
+}
+
 asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall& call,
                                                             ExecutionTrace& trace) {
     // One deadline, from the request's arrival: the token, both document reads, the queue and
@@ -268,12 +297,11 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
     // slow runtime could.
     const auto received = Clock::now();
     observability::ExecutionRecord record;
-    std::string flavour;
     Clock::time_point handed_over;
     // Every execution is told to the observer once, however it ends.
     const auto finish = [&](observability::ExecutionEnding ending) {
         const auto now = Clock::now();
-        record.flavour = flavour;
+        record.flavour = trace.flavour;
         record.ending = ending;
         record.duration = std::chrono::duration_cast<std::chrono::microseconds>(now - received);
         if (record.queued) {
@@ -284,44 +312,19 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(const ExecutionCall&
         if (observer_) observer_->finished(record);
     };
     try {
-        const ExecutionLimits limits = this->limits();
-        auto authorized = co_await before_deadline(authorize_and_fetch(call, trace),
-                                                   received + limits.execution_timeout);
-        // Before any broker work: every FLAVOUR leaves a queue in RabbitMQ.
-        if (!flavours()->allows(authorized.flavour)) {
-            throw Error(ErrorKind::Forbidden, std::string(kFlavourNotServed));
-        }
-
-        broker::ExecutionRequest request;
-        request.flavour = std::move(authorized.flavour);
-        request.request_id = request_ids_();
-        request.body = request_message(request.request_id, call, authorized.function);
-        request.deadline = received + time_limit_for(authorized.requirement, limits);
-        // The documents are in the request now: not kept for the whole wait (a few hundred
-        // bytes of each of thousands of waiting executions).
-        authorized = {};
-        if (request.deadline <= Clock::now()) {
-            // The requirement's own limit is already spent by the reads: do not queue work that
-            // nobody will wait for.
-            throw Error(ErrorKind::Timeout, "Execution timed out before the function was queued");
-        }
-        // Counted until this execution is answered, however that ends; an asynchronous one until
-        // its result or its deadline (one user cannot fill the store with working executions).
-        auto lease = per_user_waiting_.acquire(trace.user);
-        flavour = request.flavour;
-        trace.flavour = request.flavour;
-        trace.execution_id = request.request_id;
+        auto prepared = co_await prepare(call, trace, received);
         handed_over = Clock::now();
-        if (observer_) observer_->queued(flavour);
+        if (observer_) observer_->queued(trace.flavour);
         record.queued = true;
         if (call.respond_async) {
-            auto outcome = co_await accept(std::move(request), call, trace, std::move(lease));
+            auto outcome = co_await accept(std::move(prepared.request), call, trace,
+                                           std::move(prepared.lease));
             finish(outcome.status == 202   ? observability::ExecutionEnding::Accepted
                    : outcome.status == 200 ? observability::ExecutionEnding::Ok
                                            : observability::ExecutionEnding::RuntimeError);
             co_return outcome;
         }
-        auto outcome = outcome_of(co_await broker_.execute(std::move(request)));
+        auto outcome = outcome_of(co_await broker_.execute(std::move(prepared.request)));
         finish(outcome.status == 200 ? observability::ExecutionEnding::Ok
                                      : observability::ExecutionEnding::RuntimeError);
         co_return outcome;

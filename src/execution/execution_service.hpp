@@ -130,6 +130,18 @@ class ExecutionService {
     boost::asio::awaitable<Authorized> authorize_and_fetch(const ExecutionCall& call,
                                                            ExecutionTrace& trace);
 
+    // An execution ready to be handed to the broker, counted for its user.
+    struct Prepared {
+        broker::ExecutionRequest request;
+        PerUserWaiting::Lease lease;
+    };
+
+    // Everything before the broker: authorization, both documents, the message, the user's
+    // count. A coroutine of its own so that its documents and their copies are freed before a
+    // sync execution waits (thousands may wait at once, each holding its frames).
+    boost::asio::awaitable<Prepared> prepare(const ExecutionCall& call, ExecutionTrace& trace,
+                                             std::chrono::steady_clock::time_point received);
+
     // Reads the FUNCTION and the APP_REQUIREMENT at once; the first failure cancels the other.
     boost::asio::awaitable<Documents> fetch_both(const Credentials& credentials,
                                                  const ExecutionCall& call);

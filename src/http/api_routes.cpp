@@ -231,6 +231,66 @@ const char* const kMetricsOperation = R"JSON({
 
 }  // namespace
 
+namespace {
+
+// The execution a request asks for, checked (422 with every problem found, as FastAPI
+// answers). A plain function: its work lives on the stack, not in the frame of a route that may
+// wait long.
+execution::ExecutionCall execution_call_of(RequestContext& context,
+                                           const AsyncApiSettings& async_settings) {
+    ValidationProblems problems;
+    execution::ExecutionCall call;
+    auto id = integer_parameter(problems, context.path_params, "path", "id");
+    auto app_req_id = integer_parameter(problems, context.query, "query", "app_req_id");
+    auto mode = context.query.find("mode");
+    if (mode == context.query.end()) {
+        problems.add("missing", "query", "mode", "Field required", nullptr);
+    } else if (mode->second != "sync" && mode->second != "async") {
+        problems.add("enum", "query", "mode", "Input should be 'sync' or 'async'",
+                     json::string(mode->second));
+    } else {
+        call.mode = mode->second;
+    }
+    if (auto body = json_body(problems, context)) {
+        if (!body->is_array()) {
+            problems.add_body("list_type", "Input should be a valid list", {}, *body);
+        } else {
+            const auto& items = body->as_array();
+            // Counts every problem but builds at most a few (ValidationProblems).
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (!items[i].is_string()) {
+                    problems.add_body("string_type", "Input should be a valid string", {i},
+                                      items[i]);
+                }
+            }
+            call.params = std::move(body->as_array());
+        }
+    }
+    problems.throw_if_any();
+    call.function_id = *id;
+    call.app_req_id = *app_req_id;
+    call.token = std::string(token_of(context.request));
+    // Without `Prefer: respond-async` (and with the default async_mode), every request is
+    // answered as contract §1 says, mode=async included.
+    const auto preferences = preferences_of(context.request);
+    call.respond_async =
+        preferences.respond_async || (call.mode == "async" && async_settings.mode_async_accepted);
+    if (call.respond_async && preferences.wait) {
+        call.prefer_wait =
+            std::min<std::chrono::milliseconds>(*preferences.wait, async_settings.max_wait);
+    }
+    return call;
+}
+
+Response execution_response(const execution::ExecutionOutcome& outcome, const Request& request) {
+    auto response =
+        json_response(static_cast<beast_http::status>(outcome.status), outcome.body, request);
+    for (const auto& [name, value] : outcome.headers) response.set(name, value);
+    return response;
+}
+
+}  // namespace
+
 void add_api_routes(Router& router, execution::ExecutionService& executions,
                     auth::TokenAuthorizer& authorizer,
                     std::shared_ptr<async_execution::AsyncResultStore> store,
@@ -240,47 +300,7 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
     router.add(
         beast_http::verb::post, "/v1/functions/{id}/execute",
         [&executions, async_settings](RequestContext& context) -> asio::awaitable<Response> {
-            ValidationProblems problems;
-            execution::ExecutionCall call;
-            auto id = integer_parameter(problems, context.path_params, "path", "id");
-            auto app_req_id = integer_parameter(problems, context.query, "query", "app_req_id");
-            auto mode = context.query.find("mode");
-            if (mode == context.query.end()) {
-                problems.add("missing", "query", "mode", "Field required", nullptr);
-            } else if (mode->second != "sync" && mode->second != "async") {
-                problems.add("enum", "query", "mode", "Input should be 'sync' or 'async'",
-                             json::string(mode->second));
-            } else {
-                call.mode = mode->second;
-            }
-            if (auto body = json_body(problems, context)) {
-                if (!body->is_array()) {
-                    problems.add_body("list_type", "Input should be a valid list", {}, *body);
-                } else {
-                    const auto& items = body->as_array();
-                    // Counts every problem but builds at most a few (ValidationProblems).
-                    for (std::size_t i = 0; i < items.size(); ++i) {
-                        if (!items[i].is_string()) {
-                            problems.add_body("string_type", "Input should be a valid string", {i},
-                                              items[i]);
-                        }
-                    }
-                    call.params = std::move(body->as_array());
-                }
-            }
-            problems.throw_if_any();
-            call.function_id = *id;
-            call.app_req_id = *app_req_id;
-            call.token = std::string(token_of(context.request));
-            // Without `Prefer: respond-async` (and with the default async_mode), every request is
-            // answered as contract §1 says, mode=async included.
-            const auto preferences = preferences_of(context.request);
-            call.respond_async = preferences.respond_async ||
-                                 (call.mode == "async" && async_settings->mode_async_accepted);
-            if (call.respond_async && preferences.wait) {
-                call.prefer_wait = std::min<std::chrono::milliseconds>(*preferences.wait,
-                                                                       async_settings->max_wait);
-            }
+            const auto call = execution_call_of(context, *async_settings);
 
             // The access log gets what is known of the execution, however it ends.
             execution::ExecutionTrace trace;
@@ -296,12 +316,9 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
                 }
             };
             try {
-                auto outcome = co_await executions.execute(call, trace);
+                const auto outcome = co_await executions.execute(call, trace);
                 note_for_the_log();
-                auto response = json_response(static_cast<beast_http::status>(outcome.status),
-                                              outcome.body, context.request);
-                for (const auto& [name, value] : outcome.headers) response.set(name, value);
-                co_return response;
+                co_return execution_response(outcome, context.request);
             } catch (...) {
                 note_for_the_log();
                 throw;

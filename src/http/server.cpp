@@ -268,6 +268,119 @@ asio::awaitable<void> Server::refuse(tcp::socket socket, Error why) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
+namespace {
+
+// One request read from a connection, or the reason it is refused before any route sees it.
+struct RequestRead {
+    bool closed = false;  // nothing to answer: the connection ends (closed, idle, timed out)
+    Request request;      // as far as it was read, when refused
+    std::optional<Error> refusal;
+    RouteLimits limits;
+};
+
+// Where a request counts as in flight from its header on (drain() waits for those).
+struct InFlight {
+    std::shared_ptr<void> owner;
+    std::atomic<std::size_t>& count;
+    std::optional<CountedScope>& scope;
+};
+
+// Reads the next request of a connection: its header, checked against its route's limits
+// before any body is read, then its body. A coroutine of its own so that the parser and what
+// reading needs are freed before the request is handled: a sync execution keeps its session
+// waiting for its runtime, and thousands may wait at once.
+asio::awaitable<RequestRead> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                          bool first, const ServerOptions& options,
+                                          const Router& router, InFlight& in_flight) {
+    RequestRead read;
+    boost::system::error_code ec;
+    // Waiting for a request to begin is bounded by the idle time on a kept-alive connection;
+    // once it begins, header and body each have header_timeout.
+    if (buffer.size() == 0) {
+        stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+        const std::size_t n = co_await stream.async_read_some(
+            buffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            read.closed = true;
+            co_return read;
+        }
+        buffer.commit(n);
+    }
+
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(std::max(options.max_body_bytes, options.max_small_body_bytes));
+    bool extension_too_long = false;
+    auto on_chunk_header = [&options, &extension_too_long](std::uint64_t,
+                                                           beast::string_view extensions,
+                                                           boost::system::error_code& chunk_ec) {
+        if (extensions.size() > options.max_chunk_extension_bytes) {
+            extension_too_long = true;
+            chunk_ec = beast_http::error::bad_chunk_extension;
+        }
+    };
+    parser.on_chunk_header(on_chunk_header);
+    stream.expires_after(options.header_timeout);
+    co_await beast_http::async_read_header(stream, buffer, parser,
+                                           asio::redirect_error(use_awaitable, ec));
+    in_flight.scope.emplace(in_flight.owner, in_flight.count);
+    if (ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == beast_http::error::end_of_stream || ec == asio::error::connection_reset) {
+        read.closed = true;
+    } else if (ec == beast_http::error::body_limit) {
+        // A Content-Length beyond the limit is refused before any body is read.
+        read.refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
+    } else if (ec == beast_http::error::header_limit || ec == beast_http::error::buffer_overflow) {
+        read.refusal = Error(ErrorKind::HeaderTooLarge, "Request header too large");
+    } else if (ec) {
+        read.refusal = Error(ErrorKind::BadRequest, "Bad Request");
+    } else {
+        const auto& header = parser.get();
+        const auto coding = header[beast_http::field::transfer_encoding];
+        read.limits = router.limits_of(header.method(), path_of(header.target()));
+        const std::size_t body_limit = read.limits.body == BodySize::Large
+                                           ? options.max_body_bytes
+                                           : options.max_small_body_bytes;
+        parser.body_limit(body_limit);
+        const auto length = parser.content_length();
+        if (header.count(beast_http::field::transfer_encoding) > 0 && !is_plain_chunked(coding)) {
+            read.refusal = Error(ErrorKind::NotImplemented,
+                                 "Transfer-Encoding other than chunked is not implemented");
+        } else if (length && *length > body_limit) {
+            read.refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
+        } else {
+            if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
+                beast_http::response<beast_http::empty_body> proceed{beast_http::status::continue_,
+                                                                     header.version()};
+                co_await beast_http::async_write(stream, proceed,
+                                                 asio::redirect_error(use_awaitable, ec));
+                if (ec) {
+                    read.closed = true;
+                    co_return read;
+                }
+            }
+            co_await beast_http::async_read(stream, buffer, parser,
+                                            asio::redirect_error(use_awaitable, ec));
+            if (ec == beast_http::error::body_limit) {
+                read.refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
+            } else if (ec == beast::error::timeout || ec == asio::error::eof ||
+                       ec == asio::error::connection_reset) {
+                read.closed = true;
+            } else if (extension_too_long) {
+                read.refusal = Error(ErrorKind::BadRequest, "Chunk extension too long");
+            } else if (ec == beast_http::error::buffer_overflow) {
+                read.refusal = Error(ErrorKind::BadRequest, "Chunk header too long");
+            } else if (ec) {
+                read.refusal = Error(ErrorKind::BadRequest, "Bad Request");
+            }
+        }
+    }
+    if (!read.closed) read.request = parser.release();
+    co_return read;
+}
+
+}  // namespace
+
 asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
                                       [[maybe_unused]] AddressConnections::Lease lease,
                                       std::shared_ptr<ClientWatch> watch) {
@@ -280,109 +393,21 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
     // body): bounded, so that a chunk extension without end cannot grow it.
     beast::flat_buffer buffer(options_.max_header_bytes + options_.max_chunk_extension_bytes +
                               64 * 1024);
-    bool first = true;
-    const std::size_t largest_body =
-        std::max(options_.max_body_bytes, options_.max_small_body_bytes);
-
-    for (;;) {
-        // Waiting for a request to begin is bounded by the idle time on a kept-alive
-        // connection; once it begins, header and body each have header_timeout.
-        if (buffer.size() == 0) {
-            stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
-            const std::size_t read = co_await stream.async_read_some(
-                buffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
-            if (ec) break;
-            buffer.commit(read);
-        }
-        first = false;
-
-        beast_http::request_parser<beast_http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-        parser.body_limit(largest_body);
-        bool extension_too_long = false;
-        auto on_chunk_header = [this, &extension_too_long](std::uint64_t,
-                                                           beast::string_view extensions,
-                                                           boost::system::error_code& chunk_ec) {
-            if (extensions.size() > options_.max_chunk_extension_bytes) {
-                extension_too_long = true;
-                chunk_ec = beast_http::error::bad_chunk_extension;
-            }
-        };
-        parser.on_chunk_header(on_chunk_header);
-        stream.expires_after(options_.header_timeout);
-        co_await beast_http::async_read_header(stream, buffer, parser,
-                                               asio::redirect_error(use_awaitable, ec));
-        CountedScope in_flight(gauges_, gauges_->requests_in_flight);
-        std::optional<Error> refusal;
-        RouteLimits limits;
-        if (ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == beast_http::error::end_of_stream || ec == asio::error::connection_reset) {
-            break;
-        } else if (ec == beast_http::error::body_limit) {
-            // A Content-Length beyond the limit is refused before any body is read.
-            refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
-        } else if (ec == beast_http::error::header_limit ||
-                   ec == beast_http::error::buffer_overflow) {
-            refusal = Error(ErrorKind::HeaderTooLarge, "Request header too large");
-        } else if (ec) {
-            refusal = Error(ErrorKind::BadRequest, "Bad Request");
-        } else {
-            const auto& header = parser.get();
-            const auto coding = header[beast_http::field::transfer_encoding];
-            limits = router_.limits_of(header.method(), path_of(header.target()));
-            const std::size_t body_limit = limits.body == BodySize::Large
-                                               ? options_.max_body_bytes
-                                               : options_.max_small_body_bytes;
-            parser.body_limit(body_limit);
-            const auto length = parser.content_length();
-            if (header.count(beast_http::field::transfer_encoding) > 0 &&
-                !is_plain_chunked(coding)) {
-                refusal = Error(ErrorKind::NotImplemented,
-                                "Transfer-Encoding other than chunked is not implemented");
-            } else if (length && *length > body_limit) {
-                refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
-            } else {
-                if (beast::iequals(header[beast_http::field::expect], "100-continue")) {
-                    beast_http::response<beast_http::empty_body> proceed{
-                        beast_http::status::continue_, header.version()};
-                    co_await beast_http::async_write(stream, proceed,
-                                                     asio::redirect_error(use_awaitable, ec));
-                    if (ec) break;
-                }
-                co_await beast_http::async_read(stream, buffer, parser,
-                                                asio::redirect_error(use_awaitable, ec));
-                if (ec == beast_http::error::body_limit) {
-                    refusal = Error(ErrorKind::PayloadTooLarge, "Request body too large");
-                } else if (ec == beast::error::timeout || ec == asio::error::eof ||
-                           ec == asio::error::connection_reset) {
-                    break;
-                } else if (extension_too_long) {
-                    refusal = Error(ErrorKind::BadRequest, "Chunk extension too long");
-                } else if (ec == beast_http::error::buffer_overflow) {
-                    refusal = Error(ErrorKind::BadRequest, "Chunk header too long");
-                } else if (ec) {
-                    refusal = Error(ErrorKind::BadRequest, "Bad Request");
-                }
-            }
-        }
-
-        if (!refusal && stopping_.load()) {
+    for (bool first = true;; first = false) {
+        std::optional<CountedScope> in_flight;
+        // Named: GCC 12 mishandles a braced temporary argument of a coroutine that holds a
+        // shared_ptr (ASan: its count dropped twice).
+        InFlight counter{gauges_, gauges_->requests_in_flight, in_flight};
+        auto read = co_await read_request(stream, buffer, first, options_, router_, counter);
+        if (read.closed) break;
+        if (!read.refusal && stopping_.load()) {
             // A request that arrives on a kept-alive connection while draining: say so, rather
             // than drop the connection under it.
-            refusal = Error(ErrorKind::Unavailable, "Shutting down");
+            read.refusal = Error(ErrorKind::Unavailable, "Shutting down");
         }
         Response response;
-        if (refusal) {
-            response = closing_error(*refusal);
-            response.set("X-Request-Id", make_request_id());
-            const auto& header = parser.get();
-            observe({.method = header.method_string(),
-                     .target = header.target(),
-                     .status = response.result_int(),
-                     .duration = {},
-                     .request_id = response["X-Request-Id"],
-                     .user = {},
-                     .peer = peer});
+        if (read.refusal) {
+            response = refused(*read.refusal, read.request, peer);
         } else {
             stream.expires_never();
             // The request is read: while it is handled (a sync execution waits for its runtime,
@@ -390,35 +415,24 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
             // executions these few KiB each are most of the server's memory; the next request
             // allocates one again.
             if (buffer.size() == 0) buffer.shrink_to_fit();
-            if (limits.ends_when_client_leaves) {
+            if (read.limits.ends_when_client_leaves) {
                 const auto started = std::chrono::steady_clock::now();
                 watch_for_leaving(stream.socket(), watch);
                 std::exception_ptr failure;
                 try {
-                    response = co_await handle(parser.get(), peer, limits.json);
+                    response = co_await handle(read.request, peer, read.limits.json);
                 } catch (...) {
                     failure = std::current_exception();
                 }
                 watch->armed = false;
                 stream.socket().cancel(ec);  // the wait, if still pending
                 if (watch->left) {
-                    // Nobody to answer: the handler was cancelled (a long poll or an execution
-                    // let go). 499 in the access log, as proxies name a request its client
-                    // closed.
-                    const auto& header = parser.get();
-                    observe({.method = header.method_string(),
-                             .target = header.target(),
-                             .status = kClientClosedRequest,
-                             .duration = std::chrono::duration_cast<std::chrono::microseconds>(
-                                 std::chrono::steady_clock::now() - started),
-                             .request_id = {},
-                             .user = {},
-                             .peer = peer});
+                    observe_client_left(read.request, peer, started);
                     break;
                 }
                 if (failure) std::rethrow_exception(failure);
             } else {
-                response = co_await handle(parser.get(), peer, limits.json);
+                response = co_await handle(read.request, peer, read.limits.json);
             }
         }
         const bool keep_alive = response.keep_alive() && !stopping_.load();
@@ -428,6 +442,33 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
         if (ec || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+Response Server::refused(const Error& why, const Request& request, const std::string& peer) {
+    auto response = closing_error(why);
+    response.set("X-Request-Id", make_request_id());
+    observe({.method = request.method_string(),
+             .target = request.target(),
+             .status = response.result_int(),
+             .duration = {},
+             .request_id = response["X-Request-Id"],
+             .user = {},
+             .peer = peer});
+    return response;
+}
+
+// Nobody to answer: the handler was cancelled (a long poll or an execution let go). 499 in the
+// access log, as proxies name a request its client closed.
+void Server::observe_client_left(const Request& request, const std::string& peer,
+                                 std::chrono::steady_clock::time_point started) {
+    observe({.method = request.method_string(),
+             .target = request.target(),
+             .status = kClientClosedRequest,
+             .duration = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now() - started),
+             .request_id = {},
+             .user = {},
+             .peer = peer});
 }
 
 asio::awaitable<Response> Server::handle(const Request& request, const std::string& peer,
@@ -446,15 +487,7 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
     Response response;
     std::exception_ptr failure;
     try {
-        auto target = boost::urls::parse_origin_form(request.target());
-        if (!target) throw Error(ErrorKind::BadRequest, "Bad Request");
-        for (const auto& param : target->params()) context.query[param.key] = param.value;
-        auto match = router_.find(request.method(), target->path());
-        if (!match) throw Error(ErrorKind::NotFound, "Not Found");
-        if (match->handler == nullptr)
-            throw Error(ErrorKind::MethodNotAllowed, "Method Not Allowed");
-        context.path_params = std::move(match->path_params);
-        response = co_await (*match->handler)(context);
+        response = co_await (*route(context))(context);
     } catch (...) {
         failure = std::current_exception();
     }
@@ -465,20 +498,42 @@ asio::awaitable<Response> Server::handle(const Request& request, const std::stri
         if (cancellation.cancelled() != asio::cancellation_type::none) {
             std::rethrow_exception(failure);
         }
-        response = error_response(failure, request);
-        if (response.result_int() >= 500) log_server_failure(context.request_id, cause_of(failure));
+        response = failure_response(failure, context);
     }
+    answered(response, context, started);
+    co_return response;
+}
+
+const Handler* Server::route(RequestContext& context) const {
+    auto target = boost::urls::parse_origin_form(context.request.target());
+    if (!target) throw Error(ErrorKind::BadRequest, "Bad Request");
+    for (const auto& param : target->params()) context.query[param.key] = param.value;
+    auto match = router_.find(context.request.method(), target->path());
+    if (!match) throw Error(ErrorKind::NotFound, "Not Found");
+    if (match->handler == nullptr) throw Error(ErrorKind::MethodNotAllowed, "Method Not Allowed");
+    context.path_params = std::move(match->path_params);
+    return match->handler;
+}
+
+Response Server::failure_response(const std::exception_ptr& failure,
+                                  const RequestContext& context) {
+    auto response = error_response(failure, context.request);
+    if (response.result_int() >= 500) log_server_failure(context.request_id, cause_of(failure));
+    return response;
+}
+
+void Server::answered(Response& response, const RequestContext& context,
+                      std::chrono::steady_clock::time_point started) const {
     response.set("X-Request-Id", context.request_id);
-    observe({.method = request.method_string(),
-             .target = request.target(),
+    observe({.method = context.request.method_string(),
+             .target = context.request.target(),
              .status = response.result_int(),
              .duration = std::chrono::duration_cast<std::chrono::microseconds>(
                  std::chrono::steady_clock::now() - started),
              .request_id = context.request_id,
              .user = context.user,
-             .peer = peer,
+             .peer = context.peer,
              .fields = &context.log_fields});
-    co_return response;
 }
 
 }  // namespace ecf::http

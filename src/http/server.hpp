@@ -76,6 +76,18 @@ class Server {
     void log_server_failure(const std::string& request_id, const std::string& cause);
     boost::asio::awaitable<Response> handle(const Request& request, const std::string& peer,
                                             const JsonLimits& json_limits);
+    // Plain functions, not coroutines: what they build lives on the stack, not in the frame of
+    // a session that may wait long.
+    Response refused(const Error& why, const Request& request, const std::string& peer);
+    // The handler of the request's route, its query and path parameters put in `context`
+    // (throws Error: 400, 404, 405).
+    const Handler* route(RequestContext& context) const;
+    Response failure_response(const std::exception_ptr& failure, const RequestContext& context);
+    // The request id set and the access log told.
+    void answered(Response& response, const RequestContext& context,
+                  std::chrono::steady_clock::time_point started) const;
+    void observe_client_left(const Request& request, const std::string& peer,
+                             std::chrono::steady_clock::time_point started);
     boost::asio::awaitable<void> drain(std::function<void()> drained);
 
     boost::asio::io_context& io_;
