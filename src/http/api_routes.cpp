@@ -300,14 +300,20 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
     router.add(
         beast_http::verb::post, "/v1/functions/{id}/execute",
         [&executions, async_settings](RequestContext& context) -> asio::awaitable<Response> {
-            const auto call = execution_call_of(context, *async_settings);
+            auto call = execution_call_of(context, *async_settings);
+            // Read into the call: the request's token and body are not kept for the wait (a
+            // sync execution may wait long, and thousands may wait at once).
+            context.request.erase("token");
+            context.request.body() = std::string();
+            const auto function_id = call.function_id;
+            const auto app_req_id = call.app_req_id;
 
             // The access log gets what is known of the execution, however it ends.
             execution::ExecutionTrace trace;
             const auto note_for_the_log = [&] {
                 context.user = trace.user;
-                context.log_fields = {{"function", std::to_string(call.function_id)},
-                                      {"app_requirement", std::to_string(call.app_req_id)}};
+                context.log_fields = {{"function", std::to_string(function_id)},
+                                      {"app_requirement", std::to_string(app_req_id)}};
                 if (!trace.flavour.empty()) {
                     context.log_fields.emplace_back("flavour", trace.flavour);
                     context.log_fields.emplace_back("execution_id", trace.execution_id);
@@ -316,7 +322,7 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
                 }
             };
             try {
-                const auto outcome = co_await executions.execute(call, trace);
+                const auto outcome = co_await executions.execute(std::move(call), trace);
                 note_for_the_log();
                 co_return execution_response(outcome, context.request);
             } catch (...) {

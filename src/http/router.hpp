@@ -18,7 +18,9 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // What a handler sees of one request.
 struct RequestContext {
-    const Request& request;
+    // Not const: a handler that waits long may drop what it no longer needs of it (the execute
+    // route drops the token and the body once the execution is handed over).
+    Request& request;
     std::string request_id;                          // also sent back as header X-Request-Id
     std::map<std::string, std::string> path_params;  // "{id}" in the pattern -> "42"
     std::map<std::string, std::string> query;        // decoded query parameters

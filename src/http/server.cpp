@@ -471,7 +471,7 @@ void Server::observe_client_left(const Request& request, const std::string& peer
              .peer = peer});
 }
 
-asio::awaitable<Response> Server::handle(const Request& request, const std::string& peer,
+asio::awaitable<Response> Server::handle(Request& request, const std::string& peer,
                                          const JsonLimits& json_limits) {
     const auto started = std::chrono::steady_clock::now();
     const auto client_id = request["X-Request-Id"];

@@ -74,7 +74,7 @@ class Server {
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, Error why);
     void log_accept_failure(const boost::system::error_code& ec);
     void log_server_failure(const std::string& request_id, const std::string& cause);
-    boost::asio::awaitable<Response> handle(const Request& request, const std::string& peer,
+    boost::asio::awaitable<Response> handle(Request& request, const std::string& peer,
                                             const JsonLimits& json_limits);
     // Plain functions, not coroutines: what they build lives on the stack, not in the frame of
     // a session that may wait long.
