@@ -290,7 +290,7 @@ asio::awaitable<ExecutionService::Prepared> ExecutionService::prepare(const Exec
     co_return Prepared{std::move(request), std::move(lease)};
 }
 
-asio::awaitable<ExecutionOutcome> ExecutionService::execute(ExecutionCall call,
+asio::awaitable<ExecutionOutcome> ExecutionService::execute(ExecutionCall&& call,
                                                             ExecutionTrace& trace) {
     // One deadline, from the request's arrival: the token, both document reads, the queue and
     // the runtime all spend from it, so a slow OpenNebula cannot hold a device longer than a
@@ -314,7 +314,7 @@ asio::awaitable<ExecutionOutcome> ExecutionService::execute(ExecutionCall call,
     try {
         auto prepared = co_await prepare(call, trace, received);
         // In the message now: not kept for the wait.
-        call.token = std::string();
+        std::string().swap(call.token);  // assigning "" would keep its buffer
         call.params = json::array();
         handed_over = Clock::now();
         if (observer_) observer_->queued(trace.flavour);

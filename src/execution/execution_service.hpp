@@ -90,9 +90,9 @@ class ExecutionService {
     // `trace` is filled in as the execution goes (the token's user name as soon as it is known),
     // so that a failure after authorization is still attributed in the access log. Throws
     // ecf::Error.
-    // The call is taken by value: its token and parameters are dropped once the execution is
-    // handed to the broker (a sync execution may wait long, and thousands may wait at once).
-    boost::asio::awaitable<ExecutionOutcome> execute(ExecutionCall call, ExecutionTrace& trace);
+    // The call is consumed: its token and parameters are dropped once the execution is handed
+    // to the broker (a sync execution may wait long, and thousands may wait at once).
+    boost::asio::awaitable<ExecutionOutcome> execute(ExecutionCall&& call, ExecutionTrace& trace);
 
     // New limits for the executions that start from now on (a configuration reload); those in
     // flight keep theirs. Safe to call from any thread.

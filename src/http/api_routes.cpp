@@ -304,7 +304,7 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
             // Read into the call: the request's token and body are not kept for the wait (a
             // sync execution may wait long, and thousands may wait at once).
             context.request.erase("token");
-            context.request.body() = std::string();
+            std::string().swap(context.request.body());
             const auto function_id = call.function_id;
             const auto app_req_id = call.app_req_id;
 

@@ -112,7 +112,7 @@ class ExecutionServiceTest : public ::testing::Test {
         service.set_flavours(flavours);
         asio::io_context io;
         ExecutionTrace trace;
-        auto future = asio::co_spawn(io, service.execute(call, trace), asio::use_future);
+        auto future = asio::co_spawn(io, service.execute(std::move(call), trace), asio::use_future);
         io.run();
         if (caller_out) *caller_out = trace.user;
         return future.get();
