@@ -32,6 +32,19 @@ def wait_until(condition, limit_s, what):
     assert condition(), "not reached within %.0f s: %s" % (limit_s, what)
 
 
+def serve_one_flavour(stack, rabbitmq, name, doubles):
+    """A fresh flavour with one runtime (added to `doubles`, for the caller to stop), alice's
+    token and documents for it, and one execution served; returns (token, function, requirement).
+    """
+    flavour = fresh_flavour(name)
+    doubles.extend(start_runtimes(rabbitmq.url, flavour, consumers=1))
+    token = stack.token("alice")
+    function_id = stack.add_function("alice")
+    requirement = stack.add_requirement("alice", flavour)
+    assert execute(stack, function_id, requirement, token).status_code == 200
+    return token, function_id, requirement
+
+
 def messages_in(url, queue):
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
@@ -157,12 +170,7 @@ def test_a_broker_that_stops_reading_fails_the_executions_with_503(rabbitmq, ope
     doubles = []
     clients = Clients()
     try:
-        flavour = fresh_flavour("Stall")
-        doubles = start_runtimes(rabbitmq.url, flavour, consumers=1)
-        token = stack.token("alice")
-        function_id = stack.add_function("alice")
-        requirement = stack.add_requirement("alice", flavour)
-        assert execute(stack, function_id, requirement, token).status_code == 200
+        token, function_id, requirement = serve_one_flavour(stack, rabbitmq, "Stall", doubles)
         proxy.freeze()
         frozen_at = time.monotonic()
         # Enough to fill the kernel's buffers on both sides (some MB): the publication blocks.
@@ -315,12 +323,8 @@ def test_a_result_queue_the_broker_forgets_silently_is_declared_again(
                          env={"ECF_EXECUTION_TIMEOUT": "3"})
     doubles = []
     try:
-        flavour = fresh_flavour("Forgotten")
-        doubles = start_runtimes(rabbitmq.url, flavour, consumers=1)
-        token = stack.token("alice")
-        function_id = stack.add_function("alice")
-        requirement = stack.add_requirement("alice", flavour)
-        assert execute(stack, function_id, requirement, token).status_code == 200
+        token, function_id, requirement = serve_one_flavour(stack, rabbitmq, "Forgotten",
+                                                            doubles)
         ours = [name for name in result_queues(rabbitmq) if name not in before]
         assert len(ours) == 1, result_queues(rabbitmq)
         rabbitmq.ctl("eval", 'mnesia:dirty_delete(rabbit_queue, rabbit_misc:r(<<"/">>, queue, '
