@@ -229,10 +229,6 @@ const char* const kMetricsOperation = R"JSON({
   }
 })JSON";
 
-}  // namespace
-
-namespace {
-
 // The execution a request asks for, checked (422 with every problem found, as FastAPI
 // answers). A plain function: its work lives on the stack, not in the frame of a route that may
 // wait long.
