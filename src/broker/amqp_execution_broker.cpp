@@ -22,6 +22,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -37,6 +38,7 @@
 #include "broker/request_id_tag.hpp"
 #include "broker/result_router.hpp"
 #include "broker/results_exchange.hpp"
+#include "broker/waiting_slots.hpp"
 #include "core/error.hpp"
 
 namespace ecf::broker {
@@ -156,15 +158,9 @@ class AmqpExecutionBroker::State {
         asio::post(io_, [this, id = std::move(request_id)] { cancel_waiter(id); });
     }
 
-    bool try_reserve_waiting_slot() {
-        const auto before = waiting_.fetch_add(1);
-        if (before >= max_waiting_.load(std::memory_order_relaxed)) {
-            waiting_.fetch_sub(1);
-            return false;
-        }
-        return true;
+    std::optional<WaitingSlots::Slot> try_reserve_waiting_slot() {
+        return waiting_slots_.try_reserve();
     }
-    void release_waiting_slot() { waiting_.fetch_sub(1); }
 
     // Set before start(): the broker thread calls it.
     void set_peer_question_handler(PeerQuestionHandler handler) {
@@ -201,9 +197,9 @@ class AmqpExecutionBroker::State {
         return connected_;
     }
     bool per_request_bindings() const { return per_request_bindings_.load(); }
-    std::size_t waiting() const { return waiting_.load(); }
+    std::size_t waiting() const { return waiting_slots_.waiting(); }
     std::uint16_t instance_tag() const { return tag_.load(); }
-    void set_max_waiting(std::size_t limit) { max_waiting_.store(limit); }
+    void set_max_waiting(std::size_t limit) { waiting_slots_.set_limit(limit); }
     BrokerCounts counts() const {
         return {connections_.load(),  published_.load(),       refused_.load(),
                 results_.load(),      dropped_results_.load(), forwarded_results_.load(),
@@ -232,7 +228,7 @@ class AmqpExecutionBroker::State {
         if (!connected_) return "the message broker is unreachable";
         // A publication now would block the broker thread until the alarm clears.
         if (blocked_) return "the message broker refuses publications (resource alarm)";
-        if (queued_ >= max_waiting_.load(std::memory_order_relaxed)) {
+        if (queued_ >= waiting_slots_.limit()) {
             return "too many waiting executions";
         }
         ++queued_;
@@ -1077,9 +1073,8 @@ class AmqpExecutionBroker::State {
     std::atomic<bool> stopping_{false};  // written under mutex_, read anywhere
     std::size_t queued_ = 0;  // executions handed over, not yet taken by the broker thread
     std::deque<PeerMessage> peer_outgoing_;
-    std::atomic<std::size_t> waiting_{0};
     // settings_.max_waiting_executions at start; a configuration reload may change it.
-    std::atomic<std::size_t> max_waiting_{settings_.max_waiting_executions};
+    WaitingSlots waiting_slots_{settings_.max_waiting_executions};
     std::atomic<std::uint64_t> connections_{0};
     std::atomic<std::uint64_t> published_{0};
     std::atomic<std::uint64_t> refused_{0};
@@ -1192,17 +1187,18 @@ asio::awaitable<PeerAnswer> AmqpExecutionBroker::ask_peer(std::uint16_t tag, std
 namespace {
 
 // What must never reach the broker thread.
-void check_request(const ExecutionRequest& request) {
+std::optional<ecf::Error> refusal_of(const ExecutionRequest& request) {
     if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
-        throw ecf::Error(ErrorKind::Internal,
-                         "the requirement's FLAVOUR is not a valid queue name");
+        return ecf::Error(ErrorKind::Internal,
+                          "the requirement's FLAVOUR is not a valid queue name");
     }
     if (request.request_id.empty() || request.request_id.size() > kMaxQueueName) {
-        throw ecf::Error(ErrorKind::Internal, "invalid request id");
+        return ecf::Error(ErrorKind::Internal, "invalid request id");
     }
     if (request.deadline <= Clock::now()) {
-        throw ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
+        return ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
     }
+    return std::nullopt;
 }
 
 // Cancels a waiting execution when its coroutine is cancelled (its client left). Runs on the
@@ -1219,59 +1215,77 @@ struct CancelExecution {
     }
 };
 
+// What an execution takes to the broker thread. In one allocation, freed once handed over:
+// use_awaitable keeps its initiation's arguments in a frame for the whole wait, and thousands
+// of executions may wait at once.
+struct HandOver {
+    std::shared_ptr<AmqpExecutionBroker::State> state;
+    ExecutionRequest request;
+    ResultSink sink;  // an asynchronous execution's; a sync one holds a waiting slot instead
+};
+
 // Hands the request to the broker thread and waits for what it is told: the result (no sink),
 // or the confirm (an asynchronous execution: the ending goes to `sink`), or the error that
 // ends it (the deadline is the broker's: Timeout). The handler is stored in the broker's
 // ResultRouter by request id (no channel, no timer of its own); cancelling the wait removes it.
+// A refusal (a request that must not reach the broker thread, too many waiting) is told the
+// same way, when the wait begins.
 template <typename CompletionToken>
-auto async_execution(std::shared_ptr<AmqpExecutionBroker::State> state, ExecutionRequest request,
-                     ResultSink sink, CompletionToken&& token) {
+auto async_execution(std::unique_ptr<HandOver> hand_over, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::exception_ptr, ExecutionResult)>(
-        [](auto handler, std::shared_ptr<AmqpExecutionBroker::State> state,
-           ExecutionRequest request, ResultSink sink) {
+        [](auto handler, std::unique_ptr<HandOver> hand_over) {
+            auto& state = hand_over->state;
+            auto& request = hand_over->request;
+            const bool async = static_cast<bool>(hand_over->sink);
+            auto refusal = refusal_of(request);
+            // Only sync executions count in max_waiting_executions: asynchronous ones are
+            // bounded by their store, which reserved this one's slot before.
+            WaitingSlots::Slot slot;
+            if (!refusal && !async) {
+                if (auto reserved = state->try_reserve_waiting_slot()) {
+                    slot = std::move(*reserved);
+                } else {
+                    refusal = ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
+                }
+            }
             asio::any_io_executor work =
                 asio::prefer(asio::get_associated_executor(handler, state->executor()),
                              asio::execution::outstanding_work.tracked);
             ExecutionHandler any_handler(std::move(handler));
             // The type-erased handler puts a cancellation state of its own in the caller's slot
             // and hands on cancellations through its slot: ours goes there.
-            if (auto slot = any_handler.get_cancellation_slot(); slot.is_connected()) {
-                slot.template emplace<CancelExecution>(state, request.request_id);
+            auto cancellation = any_handler.get_cancellation_slot();
+            if (!refusal && cancellation.is_connected()) {
+                cancellation.template emplace<CancelExecution>(state, request.request_id);
             }
-            if (sink) {
-                state->submit(
-                    std::move(request),
-                    ExecutionWaiter(std::move(any_handler), std::move(work), std::move(sink)));
-            } else {
-                state->submit(std::move(request),
-                              ExecutionWaiter(std::move(any_handler), std::move(work)));
+            ExecutionWaiter waiter =
+                async ? ExecutionWaiter(std::move(any_handler), std::move(work),
+                                        std::move(hand_over->sink))
+                      : ExecutionWaiter(std::move(any_handler), std::move(work), std::move(slot));
+            if (refusal) {
+                waiter.deliver(std::move(*refusal));
+                return;
             }
+            state->submit(std::move(request), std::move(waiter));
         },
-        token, std::move(state), std::move(request), std::move(sink));
+        token, std::move(hand_over));
 }
 
 }  // namespace
 
+// Not a coroutine: a sync execution waits in the handler async_execution stores, with its
+// place among the waiting ones (no frame of this function is kept for the wait).
 asio::awaitable<ExecutionResult> AmqpExecutionBroker::execute(ExecutionRequest request) {
-    check_request(request);
-    if (!state_->try_reserve_waiting_slot()) {
-        throw ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
-    }
-    // Shared ownership: this frame may outlive the broker (destroyed with its io_context after
-    // a second SIGINT or a drain timeout), and must not touch freed state then.
-    struct SlotRelease {
-        std::shared_ptr<State> state;
-        ~SlotRelease() { state->release_waiting_slot(); }
-    } slot{state_};
-    co_return co_await async_execution(state_, std::move(request), ResultSink{},
-                                       asio::use_awaitable);
+    return async_execution(std::make_unique<HandOver>(HandOver{
+                               .state = state_, .request = std::move(request), .sink = {}}),
+                           asio::use_awaitable);
 }
 
 asio::awaitable<void> AmqpExecutionBroker::submit_async(ExecutionRequest request, ResultSink sink) {
-    check_request(request);
-    // Not counted in max_waiting_executions: asynchronous executions are bounded by their
-    // store, which reserved this one's slot before.
-    co_await async_execution(state_, std::move(request), std::move(sink), asio::use_awaitable);
+    // Named: GCC 12 mishandles a braced temporary in a co_await expression (destroyed twice).
+    auto hand_over = std::make_unique<HandOver>(
+        HandOver{.state = state_, .request = std::move(request), .sink = std::move(sink)});
+    co_await async_execution(std::move(hand_over), asio::use_awaitable);
 }
 
 }  // namespace ecf::broker

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "broker/execution_broker.hpp"
+#include "broker/waiting_slots.hpp"
 #include "core/error.hpp"
 
 namespace ecf::broker {
@@ -36,9 +37,11 @@ class ExecutionWaiter {
   public:
     ExecutionWaiter() = default;  // nobody waits on it
     // `work` is the handler's executor, tracked (outstanding work) so that the waiter's
-    // io_context does not run out of work while it waits.
-    ExecutionWaiter(ExecutionHandler handler, boost::asio::any_io_executor work)
-        : handler_(std::move(handler)), work_(std::move(work)) {}
+    // io_context does not run out of work while it waits. `slot`, the sync execution's place
+    // among the waiting ones, is released once its handler has run.
+    ExecutionWaiter(ExecutionHandler handler, boost::asio::any_io_executor work,
+                    WaitingSlots::Slot slot = {})
+        : handler_(std::move(handler)), work_(std::move(work)), slot_(std::move(slot)) {}
     ExecutionWaiter(ExecutionHandler handler, boost::asio::any_io_executor work, ResultSink sink)
         : handler_(std::move(handler)),
           work_(std::move(work)),
@@ -52,6 +55,7 @@ class ExecutionWaiter {
             handler_.swap(other.handler_);
             work_ = std::move(other.work_);
             sink_ = std::move(other.sink_);
+            slot_ = std::move(other.slot_);
             async_ = other.async_;
         }
         return *this;
@@ -120,11 +124,12 @@ class ExecutionWaiter {
     void complete(std::exception_ptr error, ExecutionResult result) {
         if (!handler_) return;
         auto executor = std::move(work_);
-        boost::asio::post(executor, [handler = std::move(handler_), error = std::move(error),
-                                     result = std::move(result)]() mutable {
-            boost::asio::get_associated_cancellation_slot(handler).clear();
-            std::move(handler)(std::move(error), std::move(result));
-        });
+        boost::asio::post(executor,
+                          [handler = std::move(handler_), error = std::move(error),
+                           result = std::move(result), slot = std::move(slot_)]() mutable {
+                              boost::asio::get_associated_cancellation_slot(handler).clear();
+                              std::move(handler)(std::move(error), std::move(result));
+                          });
         handler_ = nullptr;
     }
 
@@ -140,6 +145,7 @@ class ExecutionWaiter {
     ExecutionHandler handler_;
     boost::asio::any_io_executor work_;
     ResultSink sink_;
+    WaitingSlots::Slot slot_;
     bool async_ = false;
 };
 

@@ -70,6 +70,22 @@ TEST_F(ExecutionWaiterTest, ASyncWaiterIsCompletedOnItsExecutorWithTheFirstAnswe
     EXPECT_EQ(told.result.code, 200);
 }
 
+TEST_F(ExecutionWaiterTest, ASyncWaitersSlotIsReleasedOnceItsHandlerHasRun) {
+    WaitingSlots slots(1);
+    std::size_t waiting_when_told = 0;
+    auto slot = slots.try_reserve();
+    ASSERT_TRUE(slot);
+    ExecutionWaiter waiter(ExecutionHandler([&](std::exception_ptr, ExecutionResult) {
+                               waiting_when_told = slots.waiting();
+                           }),
+                           work(), std::move(*slot));
+    waiter.deliver(ExecutionResult{200, {}});
+    EXPECT_EQ(slots.waiting(), 1u);  // told, not run yet
+    io.run();
+    EXPECT_EQ(waiting_when_told, 1u);
+    EXPECT_EQ(slots.waiting(), 0u);
+}
+
 TEST_F(ExecutionWaiterTest, AMovedFromWaiterIgnoresWhatItIsTold) {
     // The broker moves a waiter into its router before it publishes; a failure of that
     // publication then answers the batch, the moved-from waiter included.
