@@ -388,7 +388,11 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
     boost::system::error_code ec;
     // Responses go out in one write; waiting for more to coalesce only adds latency.
     socket.set_option(tcp::no_delay(true), ec);
-    beast::tcp_stream stream(std::move(socket));
+    // The stream's timeouts (beast's tcp_stream, about 0.5 KB with its timer) are needed only
+    // while a request is read or a response written: while a request is handled (a sync
+    // execution waits for its runtime, up to its deadline, and thousands may wait at once) the
+    // session keeps the bare socket.
+    std::optional<beast::tcp_stream> stream(std::in_place, std::move(socket));
     // The buffer holds a header, or a chunk header, at a time (body bytes move on into the
     // body): bounded, so that a chunk extension without end cannot grow it.
     beast::flat_buffer buffer(options_.max_header_bytes + options_.max_chunk_extension_bytes +
@@ -398,7 +402,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
         // Named: GCC 12 mishandles a braced temporary argument of a coroutine that holds a
         // shared_ptr (ASan: its count dropped twice).
         InFlight counter{gauges_, gauges_->requests_in_flight, in_flight};
-        auto read = co_await read_request(stream, buffer, first, options_, router_, counter);
+        auto read = co_await read_request(*stream, buffer, first, options_, router_, counter);
         if (read.closed) break;
         if (!read.refusal && stopping_.load()) {
             // A request that arrives on a kept-alive connection while draining: say so, rather
@@ -409,39 +413,43 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
         if (read.refusal) {
             response = refused(*read.refusal, read.request, peer);
         } else {
-            stream.expires_never();
-            // The request is read: while it is handled (a sync execution waits for its runtime,
-            // up to its deadline) the connection keeps no read buffer. With thousands of waiting
-            // executions these few KiB each are most of the server's memory; the next request
-            // allocates one again.
+            socket = stream->release_socket();
+            stream.reset();
+            // Nor a read buffer while the request is handled: with thousands of waiting
+            // executions these few KiB each would be most of the server's memory; the next
+            // request allocates one again.
             if (buffer.size() == 0) buffer.shrink_to_fit();
+            bool client_left = false;
+            std::exception_ptr failure;
+            const auto started = std::chrono::steady_clock::now();
             if (read.limits.ends_when_client_leaves) {
-                const auto started = std::chrono::steady_clock::now();
-                watch_for_leaving(stream.socket(), watch);
-                std::exception_ptr failure;
+                watch_for_leaving(socket, watch);
                 try {
                     response = co_await handle(read.request, peer, read.limits.json);
                 } catch (...) {
                     failure = std::current_exception();
                 }
                 watch->armed = false;
-                stream.socket().cancel(ec);  // the wait, if still pending
-                if (watch->left) {
-                    observe_client_left(read.request, peer, started);
-                    break;
-                }
-                if (failure) std::rethrow_exception(failure);
+                socket.cancel(ec);  // the wait, if still pending
+                client_left = watch->left;
             } else {
                 response = co_await handle(read.request, peer, read.limits.json);
             }
+            stream.emplace(std::move(socket));
+            if (client_left) {
+                observe_client_left(read.request, peer, started);
+                break;
+            }
+            if (failure) std::rethrow_exception(failure);
         }
         const bool keep_alive = response.keep_alive() && !stopping_.load();
         response.keep_alive(keep_alive);
-        stream.expires_after(options_.header_timeout);
-        co_await beast_http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+        stream->expires_after(options_.header_timeout);
+        co_await beast_http::async_write(*stream, response,
+                                         asio::redirect_error(use_awaitable, ec));
         if (ec || !keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream->socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 Response Server::refused(const Error& why, const Request& request, const std::string& peer) {
