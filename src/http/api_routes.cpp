@@ -278,6 +278,20 @@ execution::ExecutionCall execution_call_of(RequestContext& context,
     return call;
 }
 
+// Once its call is read, a sync execution may wait long, and thousands may wait at once: what
+// its request held that neither the answer nor the access log uses goes (the token, the body,
+// the other header fields, the parameters), and nothing later in the request's life can log
+// the token by mistake. The request line stays, and whether the connection stays open.
+void keep_only_what_the_answer_needs(RequestContext& context) {
+    auto& request = context.request;
+    const bool keep_alive = request.keep_alive();
+    request.clear();  // every header field; the method, target and version are not fields
+    request.keep_alive(keep_alive);
+    std::string().swap(request.body());  // assigning "" would keep its buffer
+    context.path_params.clear();
+    context.query.clear();
+}
+
 Response execution_response(const execution::ExecutionOutcome& outcome, const Request& request) {
     auto response =
         json_response(static_cast<beast_http::status>(outcome.status), outcome.body, request);
@@ -297,10 +311,7 @@ void add_api_routes(Router& router, execution::ExecutionService& executions,
         beast_http::verb::post, "/v1/functions/{id}/execute",
         [&executions, async_settings](RequestContext& context) -> asio::awaitable<Response> {
             auto call = execution_call_of(context, *async_settings);
-            // Read into the call: the request's token and body are not kept for the wait (a
-            // sync execution may wait long, and thousands may wait at once).
-            context.request.erase("token");
-            std::string().swap(context.request.body());
+            keep_only_what_the_answer_needs(context);
             const auto function_id = call.function_id;
             const auto app_req_id = call.app_req_id;
 

@@ -261,6 +261,34 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
     }
 }
 
+// The execute route drops its request's header fields while the execution waits (memory per
+// waiting execution): what the answer needs of them, keep-alive and the client's request id,
+// is kept all the same.
+TEST_F(ServerTest, AnExecutionAnswersKeepAliveAsAskedThoughItDropsItsHeaders) {
+    start();
+    auto socket = connect();
+    for (int i = 0; i < 2; ++i) {
+        beast_http::request<beast_http::string_body> request{
+            beast_http::verb::post, "/v1/functions/7/execute?app_req_id=39&mode=sync", 10};
+        request.set("token", "good");
+        request.set(beast_http::field::connection, "keep-alive");
+        request.set("X-Request-Id", "kept-" + std::to_string(i));
+        request.body() = R"(["gAVLAi4="])";
+        auto reply = exchange(socket, std::move(request));
+        EXPECT_EQ(reply.status, 200u);
+        EXPECT_EQ(reply.headers[beast_http::field::connection], "keep-alive");
+        EXPECT_EQ(reply.headers["X-Request-Id"], "kept-" + std::to_string(i));
+    }
+    beast_http::request<beast_http::string_body> request{
+        beast_http::verb::post, "/v1/functions/7/execute?app_req_id=39&mode=sync", 11};
+    request.set("token", "good");
+    request.set(beast_http::field::connection, "close");
+    request.body() = "[]";
+    auto reply = exchange(socket, std::move(request));
+    EXPECT_EQ(reply.status, 200u);
+    EXPECT_EQ(reply.headers[beast_http::field::connection], "close");
+}
+
 TEST_F(ServerTest, TooLargeBodyIs413) {
     ServerOptions options;
     options.max_body_bytes = 100;
