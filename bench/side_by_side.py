@@ -9,7 +9,9 @@ acks: the runtime is not what is measured). Then it measures:
   (a) raw AMQP round trips (`ecf_raw_round_trip client`: one connection, K outstanding, reply
       keys bound once) at K = 1, 8, 64, 256: round trips/s, p50/p99;
   (b) the ECF over HTTP with wrk (bench/http/execute.lua: POST /v1/functions/{id}/execute,
-      sync, token header, JSON body) at c = 1, 8, 64, 256: req/s, p50/p99;
+      sync, token header, JSON body) at c = 1, 8, 64, 256: req/s, p50/p99; the ECF runs with
+      the environment of the packaged service (deploy/systemd/cognit-ecf.service: its malloc
+      tuning), or without it (--no-service-env);
   (c) per-request bindings: a second node without the results policy, the ECF and the raw
       client binding/unbinding each request id, at 64;
   (d) CPU per execution of the ECF and of RabbitMQ (beam.smp) from /proc/PID/stat;
@@ -18,7 +20,7 @@ acks: the runtime is not what is measured). Then it measures:
 and prints the ratios to the ceiling. Every wait and loop is bounded.
 
 Usage: bench/side_by_side.py [--quick] [--build-dir build] [--seconds S] [--held N]
-                             [--json FILE]
+                             [--json FILE] [--no-service-env]
 """
 import argparse
 import json
@@ -195,14 +197,28 @@ def hold(ecf, path, token, count, while_held, settle_timeout_s=120.0):
             s.close()
 
 
-def start_ecf(conftest, rabbit, opennebula, issuer, held):
+# The environment the packaged service gives the ECF (its malloc tuning): measured as deployed.
+SERVICE_UNIT = os.path.join(SOURCE_DIR, "deploy", "systemd", "cognit-ecf.service")
+
+
+def service_environment():
+    env = {}
+    with open(SERVICE_UNIT) as f:
+        for line in f:
+            if line.startswith("Environment="):
+                name, _, value = line.strip()[len("Environment="):].partition("=")
+                env[name] = value
+    return env
+
+
+def start_ecf(conftest, rabbit, opennebula, issuer, held, env=None):
     config = ("host: 127.0.0.1\nport: 0\none_xmlrpc: %s\ncognit_frontend: http://127.0.0.1:9\n"
               "broker: %s\nworkers: 0\nlog_level: warning\npublic_key: %s\n"
               "max_connections: %d\nmax_connections_per_address: %d\n"
               "max_waiting_executions: %d\nmax_waiting_executions_per_user: 0\n"
               % (opennebula.url, rabbit.original_url, issuer.public_key, held + 1000,
                  held + 1000, held + 1000))
-    ecf = conftest.EcfProcess(config)
+    ecf = conftest.EcfProcess(config, env=env)
     return conftest.Stack(ecf, opennebula, issuer)
 
 
@@ -224,6 +240,9 @@ def main():
                         help="concurrencies / outstanding requests (1 8 64 256)")
     parser.add_argument("--no-binding", action="store_true",
                         help="skip (c), the node without the results policy")
+    parser.add_argument("--no-service-env", action="store_true",
+                        help="start the ECF without the service unit's environment (its malloc "
+                             "tuning), to measure what it gives")
     parser.add_argument("--profile-pause", type=float, default=0,
                         help="seconds to wait, printing the ECF's pid, before the ECF's runs "
                              "and while the executions are held (to attach perf or heaptrack)")
@@ -245,15 +264,18 @@ def main():
 
     if args.ecf:
         conftest.ECF = os.path.abspath(args.ecf)
+    ecf_env = {} if args.no_service_env else service_environment()
     issuer = conftest.TokenIssuer()
-    report = {"load_average_at_start": other_load(), "seconds": seconds}
+    report = {"load_average_at_start": other_load(), "seconds": seconds, "ecf_env": ecf_env}
     print("load average at start: %s" % report["load_average_at_start"], flush=True)
+    print("ECF environment (deploy/systemd/cognit-ecf.service): %s" % (ecf_env or "none"),
+          flush=True)
 
     with conftest.opennebula_double() as opennebula:
         # --- (a), (b), (d), (e): the fast path ------------------------------------------------
         with RabbitMQ() as rabbit:
             beam = beam_pid(rabbit.pid)
-            stack = start_ecf(conftest, rabbit, opennebula, issuer, held_count)
+            stack = start_ecf(conftest, rabbit, opennebula, issuer, held_count, ecf_env)
             ecf = stack.ecf
             runtimes = None
             try:
@@ -305,7 +327,7 @@ def main():
             return
         with RabbitMQ(results_policy=False) as rabbit:
             beam = beam_pid(rabbit.pid)
-            stack = start_ecf(conftest, rabbit, opennebula, issuer, 1000)
+            stack = start_ecf(conftest, rabbit, opennebula, issuer, 1000, ecf_env)
             ecf = stack.ecf
             runtimes = None
             try:

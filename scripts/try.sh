@@ -174,7 +174,9 @@ CONF
     else
         say "reusing the user demo (password in var/demo-password)"
     fi
-    nohup "$BUILD/ecf" serve --config "$VAR/ecf.conf" >"$VAR/ecf.log" 2>&1 </dev/null &
+    # The malloc tuning of the packaged service (deploy/systemd/cognit-ecf.service).
+    GLIBC_TUNABLES=glibc.malloc.tcache_count=128 \
+        nohup "$BUILD/ecf" serve --config "$VAR/ecf.conf" >"$VAR/ecf.log" 2>&1 </dev/null &
     echo $! > "$VAR/ecf.pid"
     say "started the ECF (pid $!, log var/ecf.log)"
 fi
