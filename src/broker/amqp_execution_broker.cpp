@@ -18,7 +18,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
-#include <condition_variable>
 #include <deque>
 #include <future>
 #include <map>
@@ -31,6 +30,7 @@
 #include <utility>
 #include <variant>
 
+#include "broker/broker_admission.hpp"
 #include "broker/broker_session.hpp"
 #include "broker/execution_waiter.hpp"
 #include "broker/peer_asks.hpp"
@@ -92,8 +92,8 @@ Outcome parse_result(const std::string& body) {
 // State's own io_context: the AMQP socket is watched with an Asio wait (no poll loop), one timer
 // serves every deadline, heartbeat and background check, and callers hand it executions and
 // cancellations as posted handlers. The connection, the waiting executions and the declared
-// flavours belong to the broker thread alone; callers only touch the atomics and the few fields
-// under mutex_.
+// flavours belong to the broker thread alone; callers only touch the atomics, the admission
+// (BrokerAdmission) and the queue of messages to other instances.
 class AmqpExecutionBroker::State {
   public:
     explicit State(BrokerSettings settings)
@@ -112,24 +112,16 @@ class AmqpExecutionBroker::State {
 
     // --- called by any thread ------------------------------------------------------------
 
+    // start() and stop() are called by the broker's owner, never at once.
     bool start() {
-        {
-            std::lock_guard lock(mutex_);
-            if (thread_.joinable() || stopping_) return connected_;
-        }
+        if (thread_.joinable() || admission_.stopping()) return admission_.connected();
         thread_ = std::thread([this] { run(); });
-        const auto limit =
-            settings_.connection.connect_timeout + settings_.connection.rpc_timeout * 4;
-        std::unique_lock lock(mutex_);
-        first_attempt_cv_.wait_for(lock, limit, [this] { return first_attempt_done_; });
-        return connected_;
+        return admission_.wait_for_first_attempt(settings_.connection.connect_timeout +
+                                                 settings_.connection.rpc_timeout * 4);
     }
 
     void stop() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
+        admission_.stop();
         asio::post(io_, [] {});  // wakes the broker thread, wherever it waits
         if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
     }
@@ -139,7 +131,7 @@ class AmqpExecutionBroker::State {
     // Hands one execution to the broker thread. Never throws: what cannot be queued is answered
     // at once (Unavailable), through its waiter.
     void submit(ExecutionRequest request, ExecutionWaiter waiter) {
-        if (auto refusal = submission_refused()) {
+        if (auto refusal = admission_.admit_execution(waiting_slots_.limit())) {
             waiter.deliver(ecf::Error(ErrorKind::Unavailable, std::string(*refusal)));
             return;
         }
@@ -192,10 +184,7 @@ class AmqpExecutionBroker::State {
         }
     }
 
-    bool connected() const {
-        std::lock_guard lock(mutex_);
-        return connected_;
-    }
+    bool connected() const { return admission_.connected(); }
     bool per_request_bindings() const { return per_request_bindings_.load(); }
     std::size_t waiting() const { return waiting_slots_.waiting(); }
     std::uint16_t instance_tag() const { return tag_.load(); }
@@ -221,34 +210,15 @@ class AmqpExecutionBroker::State {
         std::shared_ptr<PeerMailbox> mailbox;  // a question's
     };
 
-    // Why an execution cannot be handed over now, if it cannot. Counts it as queued if it can.
-    std::optional<std::string_view> submission_refused() {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return "the service is shutting down";
-        if (!connected_) return "the message broker is unreachable";
-        // A publication now would block the broker thread until the alarm clears.
-        if (blocked_) return "the message broker refuses publications (resource alarm)";
-        if (queued_ >= waiting_slots_.limit()) {
-            return "too many waiting executions";
-        }
-        ++queued_;
-        return std::nullopt;
-    }
-
     void queue_peer_message(PeerMessage message, bool question) {
+        if (auto refusal = admission_.refuse_message(question)) {
+            throw ecf::Error(ErrorKind::Unavailable, std::string(*refusal));
+        }
         {
-            std::lock_guard lock(mutex_);
-            if (stopping_) throw ecf::Error(ErrorKind::Unavailable, "the service is shutting down");
-            if (!connected_) {
-                throw ecf::Error(ErrorKind::Unavailable, "the message broker is unreachable");
-            }
+            std::lock_guard lock(peer_mutex_);
             if (peer_outgoing_.size() >= kMaxPeerMessagesQueued) {
                 throw ecf::Error(ErrorKind::Unavailable,
                                  "too many questions to other instances at once");
-            }
-            if (question && blocked_) {
-                throw ecf::Error(ErrorKind::Unavailable,
-                                 "the message broker refuses publications (resource alarm)");
             }
             peer_outgoing_.push_back(std::move(message));
             if (peer_outgoing_.size() > 1) return;  // its publication is posted already
@@ -262,20 +232,9 @@ class AmqpExecutionBroker::State {
         Clock::time_point used;  // last publication to it
     };
 
-    bool stopping() const { return stopping_.load(); }
-
-    void set_connected(bool connected) {
-        std::lock_guard lock(mutex_);
-        connected_ = connected;
-    }
-
-    void first_attempt_finished() {
-        {
-            std::lock_guard lock(mutex_);
-            first_attempt_done_ = true;
-        }
-        first_attempt_cv_.notify_all();
-    }
+    bool stopping() const { return admission_.stopping(); }
+    void set_connected(bool connected) { admission_.set_connected(connected); }
+    void first_attempt_finished() { admission_.first_attempt_finished(); }
 
     // --- the broker thread ---------------------------------------------------------------
 
@@ -580,10 +539,7 @@ class AmqpExecutionBroker::State {
 
     // An execution handed over by submit(). Those handed over together go out in one flush.
     void take_submission(Submission submission) {
-        {
-            std::lock_guard lock(mutex_);
-            --queued_;
-        }
+        admission_.execution_taken();
         if (!connection_) {
             deliver(submission.waiter,
                     ecf::Error(ErrorKind::Unavailable, stopping()
@@ -602,11 +558,7 @@ class AmqpExecutionBroker::State {
     void publish_batch() {
         std::deque<Submission> batch;
         batch.swap(batch_);
-        bool blocked;
-        {
-            std::lock_guard lock(mutex_);
-            blocked = blocked_;
-        }
+        const bool blocked = admission_.blocked();
         // Several publications go out in as few TCP segments as they fill: fewer packets for
         // RabbitMQ to read, and fewer wake-ups on both sides.
         struct Cork {
@@ -790,7 +742,7 @@ class AmqpExecutionBroker::State {
         }
         std::deque<PeerMessage> batch;
         {
-            std::lock_guard lock(mutex_);
+            std::lock_guard lock(peer_mutex_);
             batch.swap(peer_outgoing_);
         }
         const auto now = Clock::now();
@@ -905,10 +857,7 @@ class AmqpExecutionBroker::State {
         // Anything else (e.g. the unbind-ok of a pipelined unbind) needs nothing.
     }
 
-    void set_blocked(bool blocked) {
-        std::lock_guard lock(mutex_);
-        blocked_ = blocked;
-    }
+    void set_blocked(bool blocked) { admission_.set_blocked(blocked); }
 
     void expire_pending() {
         // The broker keeps every execution's deadline (no waiter has a timer of its own);
@@ -1040,7 +989,7 @@ class AmqpExecutionBroker::State {
     void fail_peer_messages() {
         std::deque<PeerMessage> batch;
         {
-            std::lock_guard lock(mutex_);
+            std::lock_guard lock(peer_mutex_);
             batch.swap(peer_outgoing_);
         }
         for (auto& m : batch) {
@@ -1065,13 +1014,8 @@ class AmqpExecutionBroker::State {
     asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
 
     // Shared with the callers of execute().
-    mutable std::mutex mutex_;
-    std::condition_variable first_attempt_cv_;
-    bool first_attempt_done_ = false;
-    bool connected_ = false;
-    bool blocked_ = false;  // connection.blocked: the broker would stop reading our publications
-    std::atomic<bool> stopping_{false};  // written under mutex_, read anywhere
-    std::size_t queued_ = 0;  // executions handed over, not yet taken by the broker thread
+    BrokerAdmission admission_;
+    std::mutex peer_mutex_;  // guards peer_outgoing_
     std::deque<PeerMessage> peer_outgoing_;
     // settings_.max_waiting_executions at start; a configuration reload may change it.
     WaitingSlots waiting_slots_{settings_.max_waiting_executions};
