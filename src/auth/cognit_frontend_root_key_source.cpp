@@ -15,13 +15,13 @@ namespace ecf::auth {
 struct CognitFrontendRootKeySource::State {
     State(boost::asio::any_io_executor executor, std::string url,
           std::chrono::milliseconds interval, std::chrono::milliseconds timeout,
-          http_client::TlsFiles tls)
+          http_client::TlsFiles tls, ReloadGate::Now now)
         : client(std::move(executor), std::move(url),
                  http_client::HttpClientOptions{.timeout = timeout,
                                                 .max_response_bytes = 64 * 1024,
                                                 .max_idle_connections = 1,
                                                 .tls = std::move(tls)}),
-          gate(interval),
+          gate(interval, std::move(now)),
           timeout(timeout) {}
 
     http_client::HttpClient client;
@@ -47,9 +47,10 @@ CognitFrontendRootKeySource::CognitFrontendRootKeySource(boost::asio::any_io_exe
                                                          std::string frontend_url,
                                                          std::chrono::milliseconds reload_interval,
                                                          std::chrono::milliseconds timeout,
-                                                         http_client::TlsFiles tls)
+                                                         http_client::TlsFiles tls,
+                                                         ReloadGate::Now now)
     : state_(std::make_shared<State>(std::move(executor), std::move(frontend_url), reload_interval,
-                                     timeout, std::move(tls))) {}
+                                     timeout, std::move(tls), std::move(now))) {}
 
 CognitFrontendRootKeySource::~CognitFrontendRootKeySource() = default;
 

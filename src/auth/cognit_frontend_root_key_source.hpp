@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/reload_gate.hpp"
 #include "auth/root_key_source.hpp"
 #include "http_client/tls_files.hpp"
 
@@ -17,10 +18,11 @@ class CognitFrontendRootKeySource : public RootKeySource {
     // `frontend_url`: config cognit_frontend, e.g. "http://localhost:1338".
     // `reload_interval`: config public_key_reload_interval. `timeout`: deadline of one request.
     // `tls`: for an https:// URL, the CAs to trust and the client certificate if any.
+    // `now`: the clock of the reload interval (default: the steady clock).
     CognitFrontendRootKeySource(boost::asio::any_io_executor executor, std::string frontend_url,
                                 std::chrono::milliseconds reload_interval,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                                http_client::TlsFiles tls = {});
+                                http_client::TlsFiles tls = {}, ReloadGate::Now now = {});
     ~CognitFrontendRootKeySource() override;
 
     boost::asio::awaitable<void> load() override;

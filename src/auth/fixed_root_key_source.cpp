@@ -9,8 +9,8 @@
 namespace ecf::auth {
 
 struct FixedRootKeySource::State {
-    State(std::string configured, std::chrono::milliseconds interval)
-        : configured(std::move(configured)), gate(interval) {}
+    State(std::string configured, std::chrono::milliseconds interval, ReloadGate::Now now)
+        : configured(std::move(configured)), gate(interval, std::move(now)) {}
 
     std::string configured;
     ReloadGate gate;
@@ -33,8 +33,9 @@ struct FixedRootKeySource::State {
 };
 
 FixedRootKeySource::FixedRootKeySource(std::string public_key,
-                                       std::chrono::milliseconds reload_interval)
-    : state_(std::make_shared<State>(std::move(public_key), reload_interval)) {}
+                                       std::chrono::milliseconds reload_interval,
+                                       ReloadGate::Now now)
+    : state_(std::make_shared<State>(std::move(public_key), reload_interval, std::move(now))) {}
 
 FixedRootKeySource::~FixedRootKeySource() = default;
 

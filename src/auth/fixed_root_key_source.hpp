@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/reload_gate.hpp"
 #include "auth/root_key_source.hpp"
 
 namespace ecf::auth {
@@ -13,7 +14,9 @@ namespace ecf::auth {
 // by replacing the file.
 class FixedRootKeySource : public RootKeySource {
   public:
-    FixedRootKeySource(std::string public_key, std::chrono::milliseconds reload_interval);
+    // `now`: the clock of the reload interval (default: the steady clock).
+    FixedRootKeySource(std::string public_key, std::chrono::milliseconds reload_interval,
+                       ReloadGate::Now now = {});
     ~FixedRootKeySource() override;
 
     boost::asio::awaitable<void> load() override;

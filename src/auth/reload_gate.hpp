@@ -1,8 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 namespace ecf::auth {
 
@@ -10,12 +12,16 @@ namespace ecf::auth {
 // an unknown key costs the issuer at most one request per interval.
 class ReloadGate {
   public:
-    explicit ReloadGate(std::chrono::milliseconds interval) : interval_(interval) {}
+    // The clock the interval is measured on (tests pass one they move by hand).
+    using Now = std::function<std::chrono::steady_clock::time_point()>;
+
+    explicit ReloadGate(std::chrono::milliseconds interval, Now now = {})
+        : interval_(interval), now_(now ? std::move(now) : Now(std::chrono::steady_clock::now)) {}
 
     // True when the caller may reload now; it must then call finish().
     bool try_begin() {
         std::lock_guard lock(mutex_);
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = now_();
         if (running_ || (last_ && now - *last_ < interval_)) return false;
         running_ = true;
         last_ = now;
@@ -34,6 +40,7 @@ class ReloadGate {
 
   private:
     std::chrono::milliseconds interval_;
+    Now now_;
     mutable std::mutex mutex_;
     bool running_ = false;
     std::optional<std::chrono::steady_clock::time_point> last_;

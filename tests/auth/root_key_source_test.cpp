@@ -6,7 +6,7 @@
 #include <boost/asio/use_future.hpp>
 #include <fstream>
 #include <future>
-#include <thread>
+#include <memory>
 
 #include "auth/cognit_frontend_root_key_source.hpp"
 #include "auth/fixed_root_key_source.hpp"
@@ -21,6 +21,16 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using testing::run_awaitable;
+
+// The reload interval's clock, moved by hand: no test waits for an interval to pass.
+struct ManualClock {
+    std::shared_ptr<std::chrono::steady_clock::time_point> at =
+        std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    ReloadGate::Now now() const {
+        return [at = at] { return *at; };
+    }
+    void advance(std::chrono::milliseconds by) const { *at += by; }
+};
 
 std::string temp_path(const std::string& name) {
     return std::string(::testing::TempDir()) + "/ecf-auth-" + std::to_string(getpid()) + "-" + name;
@@ -65,7 +75,8 @@ TEST(FixedRootKeySource, FileIsReadAgainOnReloadRateLimited) {
     const auto second = biscuit::KeyPair::generate().public_key();
     const auto path = temp_path("key");
     std::ofstream(path) << first.to_hex() << "\n";
-    FixedRootKeySource source("@" + path, 200ms);
+    ManualClock clock;
+    FixedRootKeySource source("@" + path, 200ms, clock.now());
     run_awaitable(io, source.load());
     EXPECT_TRUE(source.current() == first);
     std::ofstream(path) << "ed25519/" << second.to_hex();
@@ -74,11 +85,13 @@ TEST(FixedRootKeySource, FileIsReadAgainOnReloadRateLimited) {
     std::ofstream(path) << first.to_hex();
     EXPECT_FALSE(run_awaitable(io, source.reload()));  // too soon
     EXPECT_TRUE(source.current() == second);
-    std::this_thread::sleep_for(250ms);
+    clock.advance(199ms);
+    EXPECT_FALSE(run_awaitable(io, source.reload()));  // still too soon
+    clock.advance(1ms);
     EXPECT_TRUE(run_awaitable(io, source.reload()));
     EXPECT_TRUE(source.current() == first);
     std::ofstream(path) << "garbage";
-    std::this_thread::sleep_for(250ms);
+    clock.advance(200ms);
     EXPECT_FALSE(run_awaitable(io, source.reload()));  // keeps the good key
     EXPECT_TRUE(source.current() == first);
 }
@@ -116,7 +129,9 @@ TEST_F(CognitFrontendRootKeySourceTest, LoadsHexAndPrefixedKeys) {
 
 TEST_F(CognitFrontendRootKeySourceTest, ReloadIsRateLimitedAndFollowsRotation) {
     testing::PythonDouble frontend("cognit_frontend.py", {"--key", key_.to_hex()});
-    CognitFrontendRootKeySource source(io_.get_executor(), frontend.base_url(), 300ms, 5s);
+    ManualClock clock;
+    CognitFrontendRootKeySource source(io_.get_executor(), frontend.base_url(), 300ms, 5s, {},
+                                       clock.now());
     run_awaitable(io_, source.load());
     EXPECT_EQ(requests(frontend), 1);
 
@@ -127,13 +142,13 @@ TEST_F(CognitFrontendRootKeySourceTest, ReloadIsRateLimitedAndFollowsRotation) {
     // A flood of reloads within the interval reaches the frontend not once more.
     for (int i = 0; i < 50; ++i) EXPECT_FALSE(run_awaitable(io_, source.reload()));
     EXPECT_EQ(requests(frontend), 2);
-    std::this_thread::sleep_for(350ms);
+    clock.advance(300ms);
     EXPECT_FALSE(run_awaitable(io_, source.reload()));  // same key: asked, not changed
     EXPECT_EQ(requests(frontend), 3);
 
     // The frontend failing keeps the current key.
     post(frontend, "/_test/status", "500");
-    std::this_thread::sleep_for(350ms);
+    clock.advance(300ms);
     EXPECT_FALSE(run_awaitable(io_, source.reload()));
     EXPECT_TRUE(source.current() == next);
 }
