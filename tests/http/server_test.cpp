@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -51,11 +52,14 @@ class FakeDocuments : public documents::DocumentSource {
     }
 };
 
-// Answers after `delay`, echoing the params.
+// Answers after `delay`, echoing the params. `reached` is told when the first execution gets
+// here: a test waits for it rather than sleep until a request is in flight.
 class FakeBroker : public broker::ExecutionBroker {
   public:
     std::chrono::milliseconds delay{0};
+    std::promise<void> reached;
     asio::awaitable<broker::ExecutionResult> execute(broker::ExecutionRequest request) override {
+        if (!reached_told_.exchange(true)) reached.set_value();
         if (delay.count() > 0) {
             asio::steady_timer timer(co_await asio::this_coro::executor, delay);
             co_await timer.async_wait(asio::use_awaitable);
@@ -66,6 +70,9 @@ class FakeBroker : public broker::ExecutionBroker {
             json::object{
                 {"ret_code", 0}, {"res", message.at("payload").at("params")}, {"err", nullptr}}};
     }
+
+  private:
+    std::atomic<bool> reached_told_{false};
 };
 
 struct Reply {
@@ -371,9 +378,10 @@ TEST_F(ServerTest, ARequestArrivingWhileDrainingGets503) {
     auto idle = connect();
     beast_http::request<beast_http::string_body> request{beast_http::verb::get, "/docs", 11};
     ASSERT_EQ(exchange(idle, request).status, 200u);
+    auto reached = broker.reached.get_future();
     auto pending = std::async(std::launch::async,
                               [this] { return execute("?app_req_id=39&mode=sync", R"(["x"])"); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(reached.wait_for(std::chrono::seconds(10)), std::future_status::ready);
     server->shutdown([] {});
     auto refused = exchange(idle, request);
     EXPECT_EQ(refused.status, 503u);
@@ -385,9 +393,10 @@ TEST_F(ServerTest, ShutdownLetsRequestsInFlightFinish) {
     broker.delay = std::chrono::milliseconds(300);
     start();
     const auto endpoint = server->local_endpoint();
+    auto reached = broker.reached.get_future();
     auto pending = std::async(std::launch::async,
                               [this] { return execute("?app_req_id=39&mode=sync", R"(["x"])"); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(reached.wait_for(std::chrono::seconds(10)), std::future_status::ready);
     std::promise<void> drained;
     server->shutdown([&drained] { drained.set_value(); });
     auto reply = pending.get();
