@@ -12,6 +12,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/steady_now.hpp"
+
 namespace ecf::async_execution {
 
 // Where an asynchronous execution stands, in the Serverless Runtime's own words
@@ -78,7 +80,7 @@ class CompletionWaiter {
 class AsyncResultStore {
   public:
     using Clock = std::chrono::steady_clock;
-    using Now = std::function<Clock::time_point()>;
+    using Now = SteadyNow;
 
     explicit AsyncResultStore(AsyncStoreLimits limits, Now now = Clock::now);
 

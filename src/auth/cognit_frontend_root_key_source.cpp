@@ -15,7 +15,7 @@ namespace ecf::auth {
 struct CognitFrontendRootKeySource::State {
     State(boost::asio::any_io_executor executor, std::string url,
           std::chrono::milliseconds interval, std::chrono::milliseconds timeout,
-          http_client::TlsFiles tls, ReloadGate::Now now)
+          http_client::TlsFiles tls, SteadyNow now)
         : client(std::move(executor), std::move(url),
                  http_client::HttpClientOptions{.timeout = timeout,
                                                 .max_response_bytes = 64 * 1024,
@@ -47,8 +47,7 @@ CognitFrontendRootKeySource::CognitFrontendRootKeySource(boost::asio::any_io_exe
                                                          std::string frontend_url,
                                                          std::chrono::milliseconds reload_interval,
                                                          std::chrono::milliseconds timeout,
-                                                         http_client::TlsFiles tls,
-                                                         ReloadGate::Now now)
+                                                         http_client::TlsFiles tls, SteadyNow now)
     : state_(std::make_shared<State>(std::move(executor), std::move(frontend_url), reload_interval,
                                      timeout, std::move(tls), std::move(now))) {}
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "auth/reload_gate.hpp"
 #include "auth/root_key_source.hpp"
+#include "core/steady_now.hpp"
 #include "http_client/tls_files.hpp"
 
 namespace ecf::auth {
@@ -22,7 +22,7 @@ class CognitFrontendRootKeySource : public RootKeySource {
     CognitFrontendRootKeySource(boost::asio::any_io_executor executor, std::string frontend_url,
                                 std::chrono::milliseconds reload_interval,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                                http_client::TlsFiles tls = {}, ReloadGate::Now now = {});
+                                http_client::TlsFiles tls = {}, SteadyNow now = {});
     ~CognitFrontendRootKeySource() override;
 
     boost::asio::awaitable<void> load() override;

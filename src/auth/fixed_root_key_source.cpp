@@ -9,7 +9,7 @@
 namespace ecf::auth {
 
 struct FixedRootKeySource::State {
-    State(std::string configured, std::chrono::milliseconds interval, ReloadGate::Now now)
+    State(std::string configured, std::chrono::milliseconds interval, SteadyNow now)
         : configured(std::move(configured)), gate(interval, std::move(now)) {}
 
     std::string configured;
@@ -33,8 +33,7 @@ struct FixedRootKeySource::State {
 };
 
 FixedRootKeySource::FixedRootKeySource(std::string public_key,
-                                       std::chrono::milliseconds reload_interval,
-                                       ReloadGate::Now now)
+                                       std::chrono::milliseconds reload_interval, SteadyNow now)
     : state_(std::make_shared<State>(std::move(public_key), reload_interval, std::move(now))) {}
 
 FixedRootKeySource::~FixedRootKeySource() = default;

@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "auth/reload_gate.hpp"
 #include "auth/root_key_source.hpp"
+#include "core/steady_now.hpp"
 
 namespace ecf::auth {
 
@@ -16,7 +16,7 @@ class FixedRootKeySource : public RootKeySource {
   public:
     // `now`: the clock of the reload interval (default: the steady clock).
     FixedRootKeySource(std::string public_key, std::chrono::milliseconds reload_interval,
-                       ReloadGate::Now now = {});
+                       SteadyNow now = {});
     ~FixedRootKeySource() override;
 
     boost::asio::awaitable<void> load() override;

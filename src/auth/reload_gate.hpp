@@ -1,10 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <utility>
+
+#include "core/steady_now.hpp"
 
 namespace ecf::auth {
 
@@ -12,11 +13,9 @@ namespace ecf::auth {
 // an unknown key costs the issuer at most one request per interval.
 class ReloadGate {
   public:
-    // The clock the interval is measured on (tests pass one they move by hand).
-    using Now = std::function<std::chrono::steady_clock::time_point()>;
-
-    explicit ReloadGate(std::chrono::milliseconds interval, Now now = {})
-        : interval_(interval), now_(now ? std::move(now) : Now(std::chrono::steady_clock::now)) {}
+    // `now`: the clock the interval is measured on (default: the steady clock).
+    explicit ReloadGate(std::chrono::milliseconds interval, SteadyNow now = {})
+        : interval_(interval), now_(steady_now_or_clock(std::move(now))) {}
 
     // True when the caller may reload now; it must then call finish().
     bool try_begin() {
@@ -40,7 +39,7 @@ class ReloadGate {
 
   private:
     std::chrono::milliseconds interval_;
-    Now now_;
+    SteadyNow now_;
     mutable std::mutex mutex_;
     bool running_ = false;
     std::optional<std::chrono::steady_clock::time_point> last_;

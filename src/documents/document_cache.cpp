@@ -60,6 +60,7 @@ struct DocumentCache::State {
     std::shared_ptr<DocumentSource> source;
     std::chrono::milliseconds ttl;
     std::size_t max_entries;
+    SteadyNow now;
 
     struct Entry {
         Document document;
@@ -82,7 +83,7 @@ struct DocumentCache::State {
         if (!caching()) return std::nullopt;
         auto it = entries.find(key);
         if (it == entries.end()) return std::nullopt;
-        if (it->second.expires <= Clock::now()) {
+        if (it->second.expires <= now()) {
             erase(it);
             return std::nullopt;
         }
@@ -101,7 +102,7 @@ struct DocumentCache::State {
         if (auto it = entries.find(key); it != entries.end()) erase(it);
         while (entries.size() >= max_entries && !order.empty()) erase(entries.find(order.front()));
         order.push_back(key);
-        entries.emplace(key, Entry{document, Clock::now() + ttl, std::prev(order.end())});
+        entries.emplace(key, Entry{document, now() + ttl, std::prev(order.end())});
     }
 
     // Runs the waiter on its own executor, never inside the flight's call stack (nor inside a
@@ -191,11 +192,12 @@ struct DocumentCache::State {
 };
 
 DocumentCache::DocumentCache(std::shared_ptr<DocumentSource> source, std::chrono::milliseconds ttl,
-                             std::size_t max_entries)
+                             std::size_t max_entries, SteadyNow now)
     : state_(std::make_shared<State>()) {
     state_->source = std::move(source);
     state_->ttl = ttl;
     state_->max_entries = max_entries;
+    state_->now = steady_now_or_clock(std::move(now));
 }
 
 DocumentCache::~DocumentCache() = default;

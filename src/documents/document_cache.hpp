@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/steady_now.hpp"
 #include "documents/document_source.hpp"
 
 namespace ecf::documents {
@@ -18,9 +19,10 @@ namespace ecf::documents {
 class DocumentCache : public DocumentSource {
   public:
     // `ttl` 0 disables caching (every call goes to `source`, concurrent misses still shared).
-    // `max_entries` bounds the cache; the oldest entries are evicted first.
+    // `max_entries` bounds the cache; the oldest entries are evicted first. `now`: the clock
+    // of the lifetime (default: the steady clock).
     DocumentCache(std::shared_ptr<DocumentSource> source, std::chrono::milliseconds ttl,
-                  std::size_t max_entries);
+                  std::size_t max_entries, SteadyNow now = {});
     ~DocumentCache() override;
 
     boost::asio::awaitable<Document> fetch(const Credentials& credentials,

@@ -5,8 +5,12 @@
 namespace ecf::standalone {
 
 CredentialVerifier::CredentialVerifier(std::shared_ptr<UserDirectory> users,
-                                       std::chrono::milliseconds ttl, std::size_t max_entries)
-    : users_(std::move(users)), ttl_(ttl), max_entries_(max_entries) {
+                                       std::chrono::milliseconds ttl, std::size_t max_entries,
+                                       SteadyNow now)
+    : users_(std::move(users)),
+      ttl_(ttl),
+      max_entries_(max_entries),
+      now_(steady_now_or_clock(std::move(now))) {
     // A random password nobody knows, hashed as `ecf users add` hashes: checking against it
     // costs exactly what checking a real user's password costs.
     unsigned char secret[32];
@@ -34,7 +38,7 @@ std::optional<User> CredentialVerifier::verify_remembered(const Credentials& cre
     std::lock_guard lock(mutex_);
     const auto it = entries_.find(k);
     if (it == entries_.end()) return std::nullopt;
-    if (it->second.expires <= Clock::now() || it->second.password_hash != user->password_hash) {
+    if (it->second.expires <= now_() || it->second.password_hash != user->password_hash) {
         entries_.erase(it);
         return std::nullopt;
     }
@@ -59,7 +63,7 @@ std::optional<User> CredentialVerifier::verify(const Credentials& credentials) {
 
 void CredentialVerifier::remember(std::string k, const User& user) {
     if (max_entries_ == 0 || ttl_.count() <= 0) return;
-    const auto now = Clock::now();
+    const auto now = now_();
     std::lock_guard lock(mutex_);
     if (entries_.size() >= max_entries_) {
         std::erase_if(entries_, [&](const auto& entry) { return entry.second.expires <= now; });

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/credentials.hpp"
+#include "core/steady_now.hpp"
 #include "standalone/user_directory.hpp"
 
 namespace ecf::standalone {
@@ -29,8 +30,9 @@ class CredentialVerifier {
   public:
     using Clock = std::chrono::steady_clock;
 
+    // `now`: the clock of the remembered checks' lifetime (default: the steady clock).
     CredentialVerifier(std::shared_ptr<UserDirectory> users, std::chrono::milliseconds ttl,
-                       std::size_t max_entries);
+                       std::size_t max_entries, SteadyNow now = {});
 
     // The user when the password is right, nullopt otherwise. Blocks for the hash on a miss.
     std::optional<User> verify(const Credentials& credentials);
@@ -54,6 +56,7 @@ class CredentialVerifier {
     std::shared_ptr<UserDirectory> users_;
     std::chrono::milliseconds ttl_;
     std::size_t max_entries_;
+    SteadyNow now_;
     std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
     std::string dummy_hash_;

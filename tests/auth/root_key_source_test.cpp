@@ -11,6 +11,7 @@
 #include "auth/cognit_frontend_root_key_source.hpp"
 #include "auth/fixed_root_key_source.hpp"
 #include "core/error.hpp"
+#include "core/manual_clock.hpp"
 #include "documents/python_double.hpp"
 #include "documents/run_awaitable.hpp"
 #include "http_client/http_client.hpp"
@@ -20,17 +21,8 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using testing::ManualClock;
 using testing::run_awaitable;
-
-// The reload interval's clock, moved by hand: no test waits for an interval to pass.
-struct ManualClock {
-    std::shared_ptr<std::chrono::steady_clock::time_point> at =
-        std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
-    ReloadGate::Now now() const {
-        return [at = at] { return *at; };
-    }
-    void advance(std::chrono::milliseconds by) const { *at += by; }
-};
 
 std::string temp_path(const std::string& name) {
     return std::string(::testing::TempDir()) + "/ecf-auth-" + std::to_string(getpid()) + "-" + name;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/manual_clock.hpp"
 #include "documents/run_awaitable.hpp"
 
 namespace ecf::documents {
@@ -92,9 +93,13 @@ TEST(DocumentCache, FetchNowGivesOnlyAFreshEntryOfTheSameCredentials) {
 TEST(DocumentCache, EntriesExpire) {
     asio::io_context io;
     auto source = std::make_shared<CountingSource>();
-    DocumentCache cache(source, 50ms, 100);
+    testing::ManualClock clock;
+    DocumentCache cache(source, 50ms, 100, clock.now());
     run_awaitable(io, cache.fetch(kAlice, 39));
-    std::this_thread::sleep_for(80ms);
+    clock.advance(49ms);
+    run_awaitable(io, cache.fetch(kAlice, 39));
+    EXPECT_EQ(source->calls, 1);
+    clock.advance(1ms);
     run_awaitable(io, cache.fetch(kAlice, 39));
     EXPECT_EQ(source->calls, 2);
 }
@@ -196,7 +201,9 @@ TEST(DocumentCache, FirstCallerCancelledDoesNotFailTheOthers) {
         co_return result.index() == 0;
     };
     auto first = asio::co_spawn(pool.get_executor(), impatient(), asio::use_future);
-    std::this_thread::sleep_for(20ms);
+    // The second joins the flight the first started (bounded wait for it to start).
+    for (int i = 0; i < 5000 && source->calls.load() == 0; ++i) std::this_thread::sleep_for(1ms);
+    ASSERT_EQ(source->calls.load(), 1);
     auto second = asio::co_spawn(pool.get_executor(), cache.fetch(kAlice, 39), asio::use_future);
     ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
     ASSERT_EQ(second.wait_for(10s), std::future_status::ready);

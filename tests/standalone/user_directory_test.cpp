@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/manual_clock.hpp"
 #include "standalone/credential_verifier.hpp"
 #include "temporary_folder.hpp"
 
@@ -161,9 +162,12 @@ TEST(CredentialVerifier, ForgetsAfterItsLifetime) {
     testing::TemporaryFolder folder;
     auto users = std::make_shared<UserDirectory>(folder.path() / "users");
     users->add("alice", "secret");
-    CredentialVerifier verifier(users, std::chrono::milliseconds(1), 8);
+    ecf::testing::ManualClock clock;
+    CredentialVerifier verifier(users, std::chrono::milliseconds(100), 8, clock.now());
     ASSERT_TRUE(verifier.verify({"alice", "secret"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    clock.advance(std::chrono::milliseconds(99));
+    EXPECT_TRUE(verifier.verify_remembered({"alice", "secret"}));
+    clock.advance(std::chrono::milliseconds(1));
     EXPECT_FALSE(verifier.verify_remembered({"alice", "secret"}));
 }
 
