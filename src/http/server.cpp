@@ -388,8 +388,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
     boost::system::error_code ec;
     // Responses go out in one write; waiting for more to coalesce only adds latency.
     socket.set_option(tcp::no_delay(true), ec);
-    // The stream's timeouts (beast's tcp_stream, about 0.5 KB with its timer) are needed only
-    // while a request is read or a response written: while a request is handled (a sync
+    // The stream's timeouts (beast's tcp_stream, about 0.5 KB with its three timers) are needed
+    // only while a request is read or a response written: while a request is handled (a sync
     // execution waits for its runtime, up to its deadline, and thousands may wait at once) the
     // session keeps the bare socket.
     std::optional<beast::tcp_stream> stream(std::in_place, std::move(socket));
