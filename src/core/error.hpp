@@ -23,6 +23,7 @@ enum class ErrorKind {
     TooManyRequests,   // 429: a per-user or per-address limit; carries Retry-After
     Internal,          // 500: any other failure (OpenNebula's other errors included)
     NotImplemented,    // 501: a transfer coding we do not implement (RFC 9112 §6.1)
+    BadGateway,        // 502: the Serverless Runtime answered what no client can be given
     Unavailable,       // 503: broker unreachable, shutting down, too many waiting executions
     NoRuntime,         // 503: no Serverless Runtime consumes the flavour; carries Retry-After
     Timeout,           // 504: execution deadline passed

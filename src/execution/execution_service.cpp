@@ -96,7 +96,7 @@ ExecutionOutcome outcome_of(broker::ExecutionResult result) {
     if (result.code == 200) return {200, std::move(result.message), {}};
     if (result.code < 100 || result.code > 599) {
         // Not a status a client could be given: the runtime misbehaved.
-        return {502, json::object{{"detail", "Serverless Runtime answered an invalid code"}}, {}};
+        throw Error(ErrorKind::BadGateway, "Serverless Runtime answered an invalid code");
     }
     return {static_cast<unsigned>(result.code),
             json::object{{"detail", std::move(result.message)}},
@@ -121,6 +121,8 @@ observability::ExecutionEnding ending_of(ErrorKind kind) {
             return observability::ExecutionEnding::NoRuntime;
         case ErrorKind::Unavailable:
             return observability::ExecutionEnding::BrokerUnavailable;
+        case ErrorKind::BadGateway:  // the runtime's answer was no status
+            return observability::ExecutionEnding::RuntimeError;
         default:
             return observability::ExecutionEnding::Rejected;
     }

@@ -34,6 +34,8 @@ beast_http::status status_of(ErrorKind kind) noexcept {
             return beast_http::status::internal_server_error;
         case ErrorKind::NotImplemented:
             return beast_http::status::not_implemented;
+        case ErrorKind::BadGateway:
+            return beast_http::status::bad_gateway;
         case ErrorKind::Unavailable:
             return beast_http::status::service_unavailable;
         case ErrorKind::NoRuntime:

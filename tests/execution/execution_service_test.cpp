@@ -174,7 +174,7 @@ TEST_F(ExecutionServiceTest, OtherCodesBecomeTheStatusWithDetail) {
 
 TEST_F(ExecutionServiceTest, ImpossibleCodeIsABadGateway) {
     broker.result = {42, "odd"};
-    EXPECT_EQ(run(call()).status, 502u);
+    EXPECT_EQ(failure_of(call()), ErrorKind::BadGateway);
 }
 
 TEST_F(ExecutionServiceTest, BadTokenIsUnauthorizedAndNothingIsRead) {

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "core/error.hpp"
@@ -57,6 +58,7 @@ class FakeDocuments : public documents::DocumentSource {
 class FakeBroker : public broker::ExecutionBroker {
   public:
     std::chrono::milliseconds delay{0};
+    std::optional<broker::ExecutionResult> answer;  // instead of the echo
     std::promise<void> reached;
     asio::awaitable<broker::ExecutionResult> execute(broker::ExecutionRequest request) override {
         if (!reached_told_.exchange(true)) reached.set_value();
@@ -64,6 +66,7 @@ class FakeBroker : public broker::ExecutionBroker {
             asio::steady_timer timer(co_await asio::this_coro::executor, delay);
             co_await timer.async_wait(asio::use_awaitable);
         }
+        if (answer) co_return *answer;
         auto message = json::parse(request.body);
         co_return broker::ExecutionResult{
             200,
@@ -163,6 +166,18 @@ TEST_F(ServerTest, ExecuteAnswersTheRuntimesMessage) {
     EXPECT_EQ(reply.json(),
               json::parse(R"({"ret_code":0,"res":["gAVLAi4=","gAVLAy4="],"err":null})"));
     EXPECT_EQ(reply.headers["X-Request-Id"].size(), 32u);
+    EXPECT_EQ(reply.headers[beast_http::field::content_type], "application/json");
+}
+
+// The error table, not a body of its own: a runtime that answers no HTTP status is a 502 with
+// the `detail` every error has.
+TEST_F(ServerTest, ARuntimeAnsweringNoStatusIs502WithDetail) {
+    broker.answer = broker::ExecutionResult{42, json::string("odd")};
+    start();
+    auto reply = execute("?app_req_id=39&mode=sync", R"([])");
+    EXPECT_EQ(reply.status, 502u);
+    EXPECT_EQ(reply.json(),
+              json::parse(R"({"detail":"Serverless Runtime answered an invalid code"})"));
     EXPECT_EQ(reply.headers[beast_http::field::content_type], "application/json");
 }
 
