@@ -185,6 +185,7 @@ const char* const kExecuteOperation = R"JSON({
                     "404" : {"description" : "No such document, or a document of the wrong TYPE"},
                             "422" : {"description" : "Malformed id, query or body"},
                                     "500" : {"description" : "Any other OpenNebula failure"},
+                                    "502" : {"description" : "The Serverless Runtime answered no HTTP status"},
                                             "503"
           : {"description" : "Broker unreachable, or too many executions waiting"},
             "504" : {
