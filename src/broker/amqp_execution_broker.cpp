@@ -86,6 +86,21 @@ Outcome parse_result(const std::string& body) {
     return result;
 }
 
+// What must never reach the broker thread.
+std::optional<ecf::Error> invalid_request(const ExecutionRequest& request) {
+    if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
+        return ecf::Error(ErrorKind::Internal,
+                          "the requirement's FLAVOUR is not a valid queue name");
+    }
+    if (request.request_id.empty() || request.request_id.size() > kMaxQueueName) {
+        return ecf::Error(ErrorKind::Internal, "invalid request id");
+    }
+    if (request.deadline <= Clock::now()) {
+        return ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 // Everything the broker thread and the callers of execute() share. The broker thread runs the
@@ -129,10 +144,10 @@ class AmqpExecutionBroker::State {
     asio::io_context::executor_type executor() { return io_.get_executor(); }
 
     // Hands one execution to the broker thread. Never throws: what cannot be queued is answered
-    // at once (Unavailable), through its waiter.
+    // at once, through its waiter.
     void submit(ExecutionRequest request, ExecutionWaiter waiter) {
-        if (auto refusal = admission_.admit_execution(waiting_slots_.limit())) {
-            waiter.deliver(ecf::Error(ErrorKind::Unavailable, std::string(*refusal)));
+        if (auto refusal = refusal_of(request, waiter)) {
+            waiter.deliver(std::move(*refusal));
             return;
         }
         // Posted, so that publications handed over while the broker thread is busy go out
@@ -148,10 +163,6 @@ class AmqpExecutionBroker::State {
     // still runs; its result will be dropped.
     void cancel(std::string request_id) {
         asio::post(io_, [this, id = std::move(request_id)] { cancel_waiter(id); });
-    }
-
-    std::optional<WaitingSlots::Slot> try_reserve_waiting_slot() {
-        return waiting_slots_.try_reserve();
     }
 
     // Set before start(): the broker thread calls it.
@@ -209,6 +220,22 @@ class AmqpExecutionBroker::State {
         Clock::time_point deadline;            // a question's
         std::shared_ptr<PeerMailbox> mailbox;  // a question's
     };
+
+    // Why an execution cannot be handed over now, if it cannot; otherwise a sync one holds its
+    // place among the waiting ones. Only sync executions count in max_waiting_executions:
+    // asynchronous ones are bounded by their store, which reserved theirs before.
+    std::optional<ecf::Error> refusal_of(const ExecutionRequest& request, ExecutionWaiter& waiter) {
+        if (auto invalid = invalid_request(request)) return invalid;
+        if (!waiter.async()) {
+            auto slot = waiting_slots_.try_reserve();
+            if (!slot) return ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
+            waiter.hold(std::move(*slot));
+        }
+        if (auto refusal = admission_.admit_execution(waiting_slots_.limit())) {
+            return ecf::Error(ErrorKind::Unavailable, std::string(*refusal));
+        }
+        return std::nullopt;
+    }
 
     void queue_peer_message(PeerMessage message, bool question) {
         if (auto refusal = admission_.refuse_message(question)) {
@@ -1130,21 +1157,6 @@ asio::awaitable<PeerAnswer> AmqpExecutionBroker::ask_peer(std::uint16_t tag, std
 
 namespace {
 
-// What must never reach the broker thread.
-std::optional<ecf::Error> refusal_of(const ExecutionRequest& request) {
-    if (request.flavour.empty() || request.flavour.size() > kMaxQueueName) {
-        return ecf::Error(ErrorKind::Internal,
-                          "the requirement's FLAVOUR is not a valid queue name");
-    }
-    if (request.request_id.empty() || request.request_id.size() > kMaxQueueName) {
-        return ecf::Error(ErrorKind::Internal, "invalid request id");
-    }
-    if (request.deadline <= Clock::now()) {
-        return ecf::Error(ErrorKind::Timeout, "the execution deadline has passed");
-    }
-    return std::nullopt;
-}
-
 // Cancels a waiting execution when its coroutine is cancelled (its client left). Runs on the
 // waiter's thread; the broker thread does the work. The state may be gone by then (stopped).
 struct CancelExecution {
@@ -1165,52 +1177,38 @@ struct CancelExecution {
 struct HandOver {
     std::shared_ptr<AmqpExecutionBroker::State> state;
     ExecutionRequest request;
-    ResultSink sink;  // an asynchronous execution's; a sync one holds a waiting slot instead
+    ResultSink sink;  // an asynchronous execution's
 };
 
 // Hands the request to the broker thread and waits for what it is told: the result (no sink),
 // or the confirm (an asynchronous execution: the ending goes to `sink`), or the error that
 // ends it (the deadline is the broker's: Timeout). The handler is stored in the broker's
 // ResultRouter by request id (no channel, no timer of its own); cancelling the wait removes it.
-// A refusal (a request that must not reach the broker thread, too many waiting) is told the
-// same way, when the wait begins.
+// A refusal (State::submit) is told the same way, when the wait begins.
 template <typename CompletionToken>
 auto async_execution(std::unique_ptr<HandOver> hand_over, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::exception_ptr, ExecutionResult)>(
         [](auto handler, std::unique_ptr<HandOver> hand_over) {
             auto& state = hand_over->state;
             auto& request = hand_over->request;
-            const bool async = static_cast<bool>(hand_over->sink);
-            auto refusal = refusal_of(request);
-            // Only sync executions count in max_waiting_executions: asynchronous ones are
-            // bounded by their store, which reserved this one's slot before.
-            WaitingSlots::Slot slot;
-            if (!refusal && !async) {
-                if (auto reserved = state->try_reserve_waiting_slot()) {
-                    slot = std::move(*reserved);
-                } else {
-                    refusal = ecf::Error(ErrorKind::Unavailable, "too many waiting executions");
-                }
-            }
             asio::any_io_executor work =
                 asio::prefer(asio::get_associated_executor(handler, state->executor()),
                              asio::execution::outstanding_work.tracked);
             ExecutionHandler any_handler(std::move(handler));
             // The type-erased handler puts a cancellation state of its own in the caller's slot
-            // and hands on cancellations through its slot: ours goes there.
-            auto cancellation = any_handler.get_cancellation_slot();
-            if (!refusal && cancellation.is_connected()) {
-                cancellation.template emplace<CancelExecution>(state, request.request_id);
+            // and hands on cancellations through its slot: ours goes there (a waiter clears it
+            // when it completes, a refused one too).
+            if (auto slot = any_handler.get_cancellation_slot(); slot.is_connected()) {
+                slot.template emplace<CancelExecution>(state, request.request_id);
             }
-            ExecutionWaiter waiter =
-                async ? ExecutionWaiter(std::move(any_handler), std::move(work),
-                                        std::move(hand_over->sink))
-                      : ExecutionWaiter(std::move(any_handler), std::move(work), std::move(slot));
-            if (refusal) {
-                waiter.deliver(std::move(*refusal));
-                return;
+            if (hand_over->sink) {
+                state->submit(std::move(request),
+                              ExecutionWaiter(std::move(any_handler), std::move(work),
+                                              std::move(hand_over->sink)));
+            } else {
+                state->submit(std::move(request),
+                              ExecutionWaiter(std::move(any_handler), std::move(work)));
             }
-            state->submit(std::move(request), std::move(waiter));
         },
         token, std::move(hand_over));
 }

@@ -37,11 +37,9 @@ class ExecutionWaiter {
   public:
     ExecutionWaiter() = default;  // nobody waits on it
     // `work` is the handler's executor, tracked (outstanding work) so that the waiter's
-    // io_context does not run out of work while it waits. `slot`, the sync execution's place
-    // among the waiting ones, is released once its handler has run.
-    ExecutionWaiter(ExecutionHandler handler, boost::asio::any_io_executor work,
-                    WaitingSlots::Slot slot = {})
-        : handler_(std::move(handler)), work_(std::move(work)), slot_(std::move(slot)) {}
+    // io_context does not run out of work while it waits.
+    ExecutionWaiter(ExecutionHandler handler, boost::asio::any_io_executor work)
+        : handler_(std::move(handler)), work_(std::move(work)) {}
     ExecutionWaiter(ExecutionHandler handler, boost::asio::any_io_executor work, ResultSink sink)
         : handler_(std::move(handler)),
           work_(std::move(work)),
@@ -63,6 +61,11 @@ class ExecutionWaiter {
     ExecutionWaiter(const ExecutionWaiter&) = delete;
     ExecutionWaiter& operator=(const ExecutionWaiter&) = delete;
     ~ExecutionWaiter() { abandon(); }
+
+    // An asynchronous execution's (with a sink), or a sync one's.
+    bool async() const { return async_; }
+    // A sync execution's place among the waiting ones: released once its handler has run.
+    void hold(WaitingSlots::Slot slot) { slot_ = std::move(slot); }
 
     // Whether a coroutine still waits on it (false once an asynchronous execution is confirmed:
     // only its sink is left).

@@ -19,7 +19,7 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 // What a handler sees of one request.
 struct RequestContext {
     // Not const: a handler that waits long may drop what it no longer needs of it (the execute
-    // route drops the token and the body once the execution is handed over).
+    // route keeps only the request line and keep-alive once its call is read).
     Request& request;
     std::string request_id;                          // also sent back as header X-Request-Id
     std::map<std::string, std::string> path_params;  // "{id}" in the pattern -> "42"

@@ -421,8 +421,9 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::string peer,
             if (buffer.size() == 0) buffer.shrink_to_fit();
             bool client_left = false;
             std::exception_ptr failure;
-            const auto started = std::chrono::steady_clock::now();
+            std::chrono::steady_clock::time_point started;  // for the access log's 499
             if (read.limits.ends_when_client_leaves) {
+                started = std::chrono::steady_clock::now();
                 watch_for_leaving(socket, watch);
                 try {
                     response = co_await handle(read.request, peer, read.limits.json);

@@ -78,7 +78,8 @@ TEST_F(ExecutionWaiterTest, ASyncWaitersSlotIsReleasedOnceItsHandlerHasRun) {
     ExecutionWaiter waiter(ExecutionHandler([&](std::exception_ptr, ExecutionResult) {
                                waiting_when_told = slots.waiting();
                            }),
-                           work(), std::move(*slot));
+                           work());
+    waiter.hold(std::move(*slot));
     waiter.deliver(ExecutionResult{200, {}});
     EXPECT_EQ(slots.waiting(), 1u);  // told, not run yet
     io.run();
