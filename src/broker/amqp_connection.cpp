@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -14,8 +15,16 @@
 #include <cstring>
 #include <string>
 
+#include "broker/amqp_properties.hpp"
+#include "broker/amqp_publish_frames.hpp"
+
 namespace ecf::broker {
 namespace {
+
+// A batch's frames are written once they reach this much, so that a batch of large bodies is
+// not held whole in memory; a buffer grown beyond kKeptOutputCapacity is released once written.
+constexpr std::size_t kWriteOutputAt = 64 * 1024;
+constexpr std::size_t kKeptOutputCapacity = 256 * 1024;
 
 amqp_bytes_t bytes_of(const std::string& s) {
     amqp_bytes_t b;
@@ -94,7 +103,11 @@ void AmqpConnection::set_up_tls(void* opaque_socket, const AmqpConnectionOptions
 }
 
 AmqpConnection::AmqpConnection(const BrokerAddress& address, AmqpConnectionOptions options)
-    : where_(address.host + ":" + std::to_string(address.port)), tls_(address.tls) {
+    : where_(address.host + ":" + std::to_string(address.port)),
+      tls_(address.tls),
+      // rabbitmq-c waits for ever for a socket that takes nothing (TCP_USER_TIMEOUT ends it);
+      // ours is bounded even when that option is left to the kernel.
+      write_wait_(options.write_timeout.count() > 0 ? options.write_timeout : options.rpc_timeout) {
     state_ = amqp_new_connection();
     if (!state_) throw AmqpError("AMQP: out of memory creating a connection");
     try {
@@ -166,6 +179,12 @@ AmqpConnection::~AmqpConnection() {
 
 void AmqpConnection::close() noexcept {
     if (!state_) return;
+    if (open_ && !output_.empty()) {
+        try {
+            write_output();
+        } catch (const AmqpError&) {  // then the connection is dead: nothing to close politely
+        }
+    }
     if (open_) {
         open_ = false;
         amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
@@ -229,11 +248,13 @@ void AmqpConnection::check_rpc(const char* what, std::uint16_t channel) {
 }
 
 void AmqpConnection::open_channel(std::uint16_t channel) {
+    if (!output_.empty()) write_output();
     amqp_channel_open(state_, channel);
     check_rpc("channel.open", channel);
 }
 
 void AmqpConnection::close_channel(std::uint16_t channel) {
+    if (!output_.empty()) write_output();
     amqp_channel_close(state_, channel, AMQP_REPLY_SUCCESS);
     check_rpc("channel.close", channel);
 }
@@ -245,6 +266,7 @@ std::string AmqpConnection::declare_queue(std::uint16_t channel, const std::stri
 
 AmqpQueueState AmqpConnection::declare_queue_state(std::uint16_t channel, const std::string& name,
                                                    const AmqpQueueOptions& options) {
+    if (!output_.empty()) write_output();
     amqp_table_entry_t entries[2];
     int count = 0;
     if (options.max_length) {
@@ -275,6 +297,7 @@ AmqpQueueState AmqpConnection::declare_queue_state(std::uint16_t channel, const 
 
 void AmqpConnection::declare_exchange(std::uint16_t channel, const std::string& name,
                                       const std::string& type, const AmqpExchangeOptions& options) {
+    if (!output_.empty()) write_output();
     amqp_table_entry_t entry;
     amqp_table_t arguments = amqp_empty_table;
     if (options.alternate_exchange) {
@@ -289,11 +312,13 @@ void AmqpConnection::declare_exchange(std::uint16_t channel, const std::string& 
 }
 
 void AmqpConnection::delete_queue(std::uint16_t channel, const std::string& name) {
+    if (!output_.empty()) write_output();
     amqp_queue_delete(state_, channel, bytes_of(name), 0, 0);
     check_rpc("queue.delete", channel);
 }
 
 void AmqpConnection::delete_exchange(std::uint16_t channel, const std::string& name) {
+    if (!output_.empty()) write_output();
     amqp_exchange_delete(state_, channel, bytes_of(name), 0);
     check_rpc("exchange.delete", channel);
 }
@@ -301,6 +326,7 @@ void AmqpConnection::delete_exchange(std::uint16_t channel, const std::string& n
 void AmqpConnection::bind_queue(std::uint16_t channel, const std::string& queue,
                                 const std::string& exchange, const std::string& routing_key,
                                 bool nowait) {
+    if (!output_.empty()) write_output();
     if (nowait) {
         amqp_queue_bind_t method{};
         method.queue = bytes_of(queue);
@@ -320,6 +346,7 @@ void AmqpConnection::bind_queue(std::uint16_t channel, const std::string& queue,
 void AmqpConnection::unbind_queue(std::uint16_t channel, const std::string& queue,
                                   const std::string& exchange, const std::string& routing_key,
                                   bool pipelined) {
+    if (!output_.empty()) write_output();
     if (pipelined) {
         amqp_queue_unbind_t method{};
         method.queue = bytes_of(queue);
@@ -336,17 +363,20 @@ void AmqpConnection::unbind_queue(std::uint16_t channel, const std::string& queu
 }
 
 void AmqpConnection::qos(std::uint16_t channel, std::uint16_t prefetch_count) {
+    if (!output_.empty()) write_output();
     amqp_basic_qos(state_, channel, 0, prefetch_count, 0);
     check_rpc("basic.qos", channel);
 }
 
 void AmqpConnection::confirm_select(std::uint16_t channel) {
+    if (!output_.empty()) write_output();
     amqp_confirm_select(state_, channel);
     check_rpc("confirm.select", channel);
 }
 
 std::string AmqpConnection::consume(std::uint16_t channel, const std::string& queue, bool no_ack,
                                     bool exclusive) {
+    if (!output_.empty()) write_output();
     const amqp_basic_consume_ok_t* ok = amqp_basic_consume(
         state_, channel, bytes_of(queue), amqp_empty_bytes, 0, no_ack, exclusive, amqp_empty_table);
     check_rpc("basic.consume", channel);
@@ -356,43 +386,60 @@ std::string AmqpConnection::consume(std::uint16_t channel, const std::string& qu
 void AmqpConnection::publish(std::uint16_t channel, const std::string& exchange,
                              const std::string& routing_key, const std::string& body,
                              const AmqpProperties& properties, bool mandatory) {
-    amqp_basic_properties_t p{};
-    p._flags = 0;
-    if (!properties.content_type.empty()) {
-        p._flags |= AMQP_BASIC_CONTENT_TYPE_FLAG;
-        p.content_type = bytes_of(properties.content_type);
-    }
-    if (!properties.correlation_id.empty()) {
-        p._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
-        p.correlation_id = bytes_of(properties.correlation_id);
-    }
-    if (!properties.reply_to.empty()) {
-        p._flags |= AMQP_BASIC_REPLY_TO_FLAG;
-        p.reply_to = bytes_of(properties.reply_to);
-    }
-    if (!properties.expiration.empty()) {
-        p._flags |= AMQP_BASIC_EXPIRATION_FLAG;
-        p.expiration = bytes_of(properties.expiration);
-    }
-    if (!properties.message_id.empty()) {
-        p._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
-        p.message_id = bytes_of(properties.message_id);
-    }
-    if (!properties.type.empty()) {
-        p._flags |= AMQP_BASIC_TYPE_FLAG;
-        p.type = bytes_of(properties.type);
-    }
     if (!state_) throw AmqpError("AMQP: publish: connection is closed");
-    check_status(amqp_basic_publish(state_, channel, bytes_of(exchange), bytes_of(routing_key),
-                                    mandatory ? 1 : 0, 0, &p, bytes_of(body)),
-                 "publishing");
+    if (tls_) {
+        // OpenSSL writes the socket: rabbitmq-c's frames, held back by TCP_CORK in a batch.
+        const amqp_basic_properties_t p = basic_properties_of(properties);
+        check_status(amqp_basic_publish(state_, channel, bytes_of(exchange), bytes_of(routing_key),
+                                        mandatory ? 1 : 0, 0, &p, bytes_of(body)),
+                     "publishing");
+        return;
+    }
+    append_publish_frames(output_, {channel, exchange, routing_key, body, properties, mandatory},
+                          static_cast<std::size_t>(amqp_get_frame_max(state_)));
+    if (!batching_ || output_.size() >= kWriteOutputAt) write_output();
+}
+
+void AmqpConnection::write_output() {
+    const int fd = socket_fd();
+    if (fd < 0 || !open_) {
+        output_.clear();
+        throw AmqpError("AMQP: publishing: connection is closed");
+    }
+    const auto fail = [this](const std::string& reason) {
+        open_ = false;
+        output_.clear();
+        throw AmqpError("AMQP: publishing (" + where_ + "): " + reason);
+    };
+    std::size_t written = 0;
+    while (written < output_.size()) {
+        const ssize_t n =
+            ::send(fd, output_.data() + written, output_.size() - written, MSG_NOSIGNAL);
+        if (n > 0) {
+            written += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            // rabbitmq-c's socket is non-blocking: wait until the broker takes more, bounded.
+            pollfd ready{fd, POLLOUT, 0};
+            const int polled = ::poll(&ready, 1, static_cast<int>(write_wait_.count()));
+            if (polled > 0 || (polled < 0 && errno == EINTR)) continue;
+            fail("the broker took nothing for " + std::to_string(write_wait_.count()) + " ms");
+        }
+        fail(n == 0 ? std::string("nothing written") : std::string(std::strerror(errno)));
+    }
+    output_.clear();
+    if (output_.capacity() > kKeptOutputCapacity) std::string().swap(output_);
 }
 
 void AmqpConnection::ack(std::uint16_t channel, std::uint64_t delivery_tag, bool multiple) {
+    if (!output_.empty()) write_output();
     check_status(amqp_basic_ack(state_, channel, delivery_tag, multiple ? 1 : 0), "basic.ack");
 }
 
 void AmqpConnection::reject(std::uint16_t channel, std::uint64_t delivery_tag, bool requeue) {
+    if (!output_.empty()) write_output();
     check_status(amqp_basic_reject(state_, channel, delivery_tag, requeue ? 1 : 0), "basic.reject");
 }
 
@@ -412,7 +459,23 @@ void AmqpConnection::set_corked(bool corked) {
     static_cast<void>(::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof value));
 }
 
+void AmqpConnection::begin_batch() {
+    batching_ = true;
+    if (tls_) set_corked(true);
+}
+
+void AmqpConnection::end_batch() {
+    if (!batching_) return;
+    batching_ = false;
+    if (tls_) {
+        set_corked(false);
+    } else if (!output_.empty()) {
+        write_output();
+    }
+}
+
 std::optional<AmqpEvent> AmqpConnection::next_event(std::chrono::milliseconds timeout) {
+    if (!output_.empty()) write_output();
     if (!state_ || !open_) throw AmqpError("AMQP: connection is closed");
     amqp_maybe_release_buffers(state_);
     const timeval tv = timeval_of(timeout);

@@ -176,9 +176,13 @@ class AmqpConnection {
     bool has_buffered_input() const;
     // The socket, to wait on it together with other file descriptors (poll).
     int socket_fd() const;
-    // Holds back partial TCP segments while true (TCP_CORK): the frames of several publications
-    // written meanwhile leave in as few segments as they fill, when it is set back to false.
-    void set_corked(bool corked);
+    // Publications made between begin_batch() and end_batch() leave together: on plain TCP
+    // their frames are written with one send() (rabbitmq-c makes one per frame), with TLS they
+    // are held back by TCP_CORK until end_batch(). Any other method writes them first, so the
+    // order on the wire is the order of the calls. end_batch() throws like publish() when the
+    // writing fails.
+    void begin_batch();
+    void end_batch();
     bool tls() const noexcept { return tls_; }
 
     // Closes channels and the connection politely (bounded by rpc_timeout); never throws.
@@ -188,6 +192,10 @@ class AmqpConnection {
     void check_rpc(const char* what, std::uint16_t channel);
     void check_status(int status, const char* what);
     void set_up_tls(void* socket, const AmqpConnectionOptions& options);
+    void set_corked(bool corked);
+    // Writes what publish() encoded and kept (plain TCP), waiting at most write_wait_ each time
+    // the socket takes nothing; throws AmqpError (the connection is then dead).
+    void write_output();
 
     amqp_connection_state_t_* state_ = nullptr;
     std::string where_;  // host:port, for messages
@@ -196,6 +204,10 @@ class AmqpConnection {
     std::string tls_verify_error_;
     bool tls_ = false;
     bool open_ = false;
+    // The frames of publications not written yet (plain TCP only), and whether a batch is open.
+    std::string output_;
+    bool batching_ = false;
+    std::chrono::milliseconds write_wait_;
 };
 
 }  // namespace ecf::broker

@@ -586,17 +586,10 @@ class AmqpExecutionBroker::State {
         std::deque<Submission> batch;
         batch.swap(batch_);
         const bool blocked = admission_.blocked();
-        // Several publications go out in as few TCP segments as they fill: fewer packets for
-        // RabbitMQ to read, and fewer wake-ups on both sides.
-        struct Cork {
-            AmqpConnection* connection;
-            explicit Cork(AmqpConnection* c) : connection(c) {
-                if (connection) connection->set_corked(true);
-            }
-            ~Cork() {
-                if (connection) connection->set_corked(false);
-            }
-        } cork(batch.size() > 1 && !blocked ? connection_ : nullptr);
+        // Several publications leave together: one send() on plain TCP, as few TCP segments as
+        // they fill with TLS; fewer packets for RabbitMQ to read, fewer wake-ups on both sides.
+        const bool together = batch.size() > 1 && !blocked;
+        if (together) connection_->begin_batch();
         for (auto it = batch.begin(); it != batch.end(); ++it) {
             if (blocked) {
                 deliver(it->waiter,
@@ -618,6 +611,9 @@ class AmqpExecutionBroker::State {
                 throw;
             }
         }
+        // A failure here loses the connection like a failed publish: the executions published
+        // above wait for confirms that cannot come, and are answered with the connection.
+        if (together) connection_->end_batch();
         read_held_input();
     }
 
