@@ -15,6 +15,7 @@ Test routes:
   GET  /_test/connections {"connections": <number of TCP connections accepted>}
   GET  /_test/big/<n>     a JSON string of n characters
   GET  /_test/close       answers, then closes the connection without a Connection: close
+  GET  /_test/closes      {"closes": <number of connections /_test/close has closed (FIN sent)>}
   POST /_test/key         body: the new key (hex text), takes effect at once (key rotation)
   POST /_test/status      body: an HTTP status for /v1/public_key from now on (200 to heal)
   POST /_test/delay       body: seconds to wait before answering /v1/public_key
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -38,6 +40,7 @@ class State:
         self.delay = 0.0
         self.requests = 0
         self.connections = 0
+        self.closes = 0
 
 
 def _make_handler(state):
@@ -51,6 +54,19 @@ def _make_handler(state):
             super().setup()
             with state.lock:
                 state.connections += 1
+            self.closing = False
+
+        def finish(self):
+            super().finish()
+            if self.closing:
+                # The FIN leaves now, before /_test/closes counts it: a test that saw the count
+                # knows the peer's socket has been told.
+                try:
+                    self.connection.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                with state.lock:
+                    state.closes += 1
 
         def reply(self, status, body):
             data = json.dumps(body).encode()
@@ -84,6 +100,10 @@ def _make_handler(state):
                 # Answers, then closes the connection without saying so (as a peer restarting).
                 self.reply(200, True)
                 self.close_connection = True
+                self.closing = True
+            elif self.path == "/_test/closes":
+                with state.lock:
+                    self.reply(200, {"closes": state.closes})
             else:
                 self.reply(404, {"detail": "Not Found"})
 
