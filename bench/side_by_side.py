@@ -17,15 +17,18 @@ acks: the runtime is not what is measured). Then it measures:
   (d) CPU per execution of the ECF and of RabbitMQ (beam.smp) from /proc/PID/stat;
   (e) the ECF's resident memory with N sync executions held (a runtime that takes them and never
       answers), from /proc/PID/status, per execution;
+  (f) with --syscalls, the ECF's system calls and context switches per execution during each of
+      its runs (perf stat on its pid: all of them, and those of the hand-offs and writes);
 and prints the ratios to the ceiling. Every wait and loop is bounded.
 
 Usage: bench/side_by_side.py [--quick] [--build-dir build] [--seconds S] [--held N]
-                             [--json FILE] [--no-service-env]
+                             [--json FILE] [--no-service-env] [--syscalls]
 """
 import argparse
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -130,22 +133,56 @@ def raw_client(tool, port, flavour, outstanding, seconds, beam, per_request_bind
     return result
 
 
-def wrk(url, path, token, connections, seconds, ecf_pid, beam):
+# What --syscalls counts: every system call and context switch, and the calls that tell where they
+# go: send/sendto (AMQP writes), sendmsg/recvmsg (HTTP), epoll_ctl (Asio waking a thread
+# blocked in epoll_wait: a hand-off between threads), futex (a contended lock or a wait).
+SYSCALL_EVENTS = ["raw_syscalls:sys_enter", "context-switches", "syscalls:sys_enter_sendto",
+                  "syscalls:sys_enter_sendmsg", "syscalls:sys_enter_recvmsg",
+                  "syscalls:sys_enter_epoll_wait", "syscalls:sys_enter_epoll_ctl",
+                  "syscalls:sys_enter_futex", "syscalls:sys_enter_setsockopt"]
+
+
+class SyscallCount:
+    """perf stat on a process for as long as it runs; stop() gives the counts by event."""
+
+    def __init__(self, pid):
+        self.process = subprocess.Popen(
+            ["perf", "stat", "-x", ",", "-e", ",".join(SYSCALL_EVENTS), "-p", str(pid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        _, err = self.process.communicate(timeout=30)
+        counts = {}
+        for line in err.splitlines():
+            fields = line.split(",")
+            if len(fields) > 2 and fields[0].isdigit():
+                counts[fields[2].split(":")[-1].replace("sys_enter_", "")] = int(fields[0])
+        if not counts:
+            raise RuntimeError("perf stat counted nothing: %s" % err.strip()[-300:])
+        return counts
+
+
+def wrk(url, path, token, connections, seconds, ecf_pid, beam, syscalls=False):
     env = dict(os.environ, ECF_BENCH_PATH=path, ECF_BENCH_TOKEN=token,
                ECF_BENCH_BODY='["gAVLAi4=","gAVLAy4="]')
     command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d",
                "%ds" % max(1, round(seconds)), "--timeout", "30s", "-s",
                os.path.join(HERE, "http", "execute.lua"), url]
+    counter = SyscallCount(ecf_pid) if syscalls else None
     ecf_before, beam_before = cpu_seconds(ecf_pid), cpu_seconds(beam)
-    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True,
-                         timeout=seconds + 90).stdout
-    ecf_after, beam_after = cpu_seconds(ecf_pid), cpu_seconds(beam)
+    try:
+        out = subprocess.run(command, env=env, check=True, capture_output=True, text=True,
+                             timeout=seconds + 90).stdout
+    finally:
+        ecf_after, beam_after = cpu_seconds(ecf_pid), cpu_seconds(beam)
+        counts = counter.stop() if counter else None
     line = [l for l in out.splitlines() if l.startswith("wrk-json ")][-1]
     raw = json.loads(line[len("wrk-json "):])
     requests = raw["requests"]
     errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors",
                                   "status_errors", "timeouts"))
-    return {
+    result = {
         "connections": connections,
         "requests": requests,
         "errors": errors,
@@ -155,6 +192,10 @@ def wrk(url, path, token, connections, seconds, ecf_pid, beam):
         "ecf_cpu_us_per_execution": (ecf_after - ecf_before) * 1e6 / max(1, requests),
         "beam_cpu_us_per_execution": (beam_after - beam_before) * 1e6 / max(1, requests),
     }
+    if counts:
+        result["ecf_syscalls_per_execution"] = {
+            event: count / max(1, requests) for event, count in counts.items()}
+    return result
 
 
 def pause(seconds, ecf, when):
@@ -243,6 +284,8 @@ def main():
     parser.add_argument("--no-service-env", action="store_true",
                         help="start the ECF without the service unit's environment (its malloc "
                              "tuning), to measure what it gives")
+    parser.add_argument("--syscalls", action="store_true",
+                        help="count the ECF's system calls per execution in its runs (perf stat)")
     parser.add_argument("--profile-pause", type=float, default=0,
                         help="seconds to wait, printing the ECF's pid, before the ECF's runs "
                              "and while the executions are held (to attach perf or heaptrack)")
@@ -297,7 +340,8 @@ def main():
                 report["ecf"] = []
                 pause(args.profile_pause, ecf, "before the ECF's runs")
                 for c in args.levels:
-                    result = wrk(ecf.url, path, token, c, seconds, ecf.process.pid, beam)
+                    result = wrk(ecf.url, path, token, c, seconds, ecf.process.pid, beam,
+                                 syscalls=args.syscalls)
                     result["rss_kib_after"] = rss_kib(ecf.process.pid)
                     report["ecf"].append(result)
                     print("ecf c=%-4d %s" % (c, json.dumps(result)), flush=True)
@@ -373,6 +417,11 @@ def print_summary(report):
     print("raw beam.smp µs per round trip: " + ", ".join(
         "K=%d %.1f" % (r["outstanding"], r["beam_cpu_us_per_round_trip"])
         for r in report.get("raw", [])))
+    for mine in report.get("ecf", []):
+        if "ecf_syscalls_per_execution" in mine:
+            print("ECF system calls per execution at c=%d: %s" % (mine["connections"], ", ".join(
+                "%s %.2f" % (event, count)
+                for event, count in mine["ecf_syscalls_per_execution"].items())))
     binding = report.get("binding")
     if binding:
         print("per-request bindings at 64: raw %.0f rt/s (p50 %.3f ms), ECF %.0f req/s "

@@ -389,6 +389,7 @@ void AmqpConnection::publish(std::uint16_t channel, const std::string& exchange,
     if (!state_) throw AmqpError("AMQP: publish: connection is closed");
     if (tls_) {
         // OpenSSL writes the socket: rabbitmq-c's frames, held back by TCP_CORK in a batch.
+        if (batching_ && !corked_) set_corked(true);
         const amqp_basic_properties_t p = basic_properties_of(properties);
         check_status(amqp_basic_publish(state_, channel, bytes_of(exchange), bytes_of(routing_key),
                                         mandatory ? 1 : 0, 0, &p, bytes_of(body)),
@@ -454,6 +455,7 @@ int AmqpConnection::socket_fd() const {
 void AmqpConnection::set_corked(bool corked) {
     const int fd = socket_fd();
     if (fd < 0) return;
+    corked_ = corked;
     const int value = corked ? 1 : 0;
     // A failure only costs segments: nothing to report.
     static_cast<void>(::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &value, sizeof value));
@@ -461,17 +463,12 @@ void AmqpConnection::set_corked(bool corked) {
 
 void AmqpConnection::begin_batch() {
     batching_ = true;
-    if (tls_) set_corked(true);
 }
 
 void AmqpConnection::end_batch() {
-    if (!batching_) return;
     batching_ = false;
-    if (tls_) {
-        set_corked(false);
-    } else if (!output_.empty()) {
-        write_output();
-    }
+    if (corked_) set_corked(false);
+    if (!output_.empty()) write_output();
 }
 
 std::optional<AmqpEvent> AmqpConnection::next_event(std::chrono::milliseconds timeout) {

@@ -207,6 +207,7 @@ class AmqpConnection {
     // The frames of publications not written yet (plain TCP only), and whether a batch is open.
     std::string output_;
     bool batching_ = false;
+    bool corked_ = false;  // TLS: TCP_CORK set for the open batch (at its first publication)
     std::chrono::milliseconds write_wait_;
 };
 

@@ -769,6 +769,7 @@ class AmqpExecutionBroker::State {
             batch.swap(peer_outgoing_);
         }
         const auto now = Clock::now();
+        connection_->begin_batch();  // they leave together
         for (auto it = batch.begin(); it != batch.end(); ++it) {
             AmqpProperties properties;
             properties.content_type = "application/json";
@@ -801,6 +802,7 @@ class AmqpExecutionBroker::State {
             }
             if (question) peer_asks_.add(properties.correlation_id, it->mailbox, it->deadline);
         }
+        connection_->end_batch();
     }
 
     // Hands another instance's result to that instance's queue, named after the tag in the

@@ -39,6 +39,8 @@ class TestRuntime {
     }
 
     int received() const { return received_.load(); }
+    // Requests whose results it has published (and then acknowledged).
+    int answered() const { return answered_.load(); }
 
   private:
     void run() {
@@ -68,6 +70,7 @@ class TestRuntime {
                     }
                 }
                 connection_->ack(1, delivery->delivery_tag);
+                if (behaviour_.answer) ++answered_;
             }
         } catch (const std::exception&) {
             // The broker went away (restart tests): this runtime stops.
@@ -79,6 +82,7 @@ class TestRuntime {
     std::unique_ptr<AmqpConnection> connection_;
     std::atomic<bool> stop_{false};
     std::atomic<int> received_{0};
+    std::atomic<int> answered_{0};
     std::thread thread_;
 };
 
