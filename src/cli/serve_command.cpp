@@ -141,8 +141,10 @@ Backends make_standalone_backends(const config::Config& config, asio::io_context
     return backends;
 }
 
-http::ServerOptions server_options(const config::Config& config, std::size_t descriptors) {
+http::ServerOptions server_options(const config::Config& config, std::size_t descriptors,
+                                   unsigned io_threads) {
     http::ServerOptions options;
+    options.io_threads = io_threads;
     options.host = config.host;
     options.port = config.port;
     options.max_body_bytes = config.max_body_bytes;
@@ -282,7 +284,7 @@ int serve(const std::string& config_path, bool path_given) {
     http::add_metrics_route(router, metrics);
 
     auto requests_answered = std::make_shared<observability::RequestCounter>();
-    http::Server server(io, server_options(config, descriptors), router,
+    http::Server server(io, server_options(config, descriptors, threads), router,
                         {std::make_shared<observability::AccessLog>(access_logger, log_format),
                          metrics, requests_answered},
                         logger);

@@ -34,7 +34,7 @@ using asio::ip::tcp;
 // client leaves: when the client closes its side, the session's handler is cancelled (the
 // session coroutine is spawned with this signal's slot). One per connection; shared with the
 // session's completion handler and the pending wait, so that it outlives both. Used on the
-// connection's strand only.
+// connection's strand only (or the one I/O thread).
 struct ClientWatch {
     asio::cancellation_signal signal;
     bool armed = false;  // a request's handler runs and may be cancelled
@@ -210,8 +210,13 @@ void Server::log_accept_failure(const boost::system::error_code& ec) {
 asio::awaitable<void> Server::accept_loop() {
     for (;;) {
         boost::system::error_code ec;
+        // Named: GCC 12 destroys a temporary holding a shared_ptr (a strand) twice when it is
+        // made inside a co_await expression.
+        asio::any_io_executor executor_of_connection =
+            options_.io_threads == 1 ? asio::any_io_executor(io_.get_executor())
+                                     : asio::any_io_executor(asio::make_strand(io_));
         tcp::socket socket = co_await acceptor_.async_accept(
-            asio::make_strand(io_), asio::redirect_error(use_awaitable, ec));
+            executor_of_connection, asio::redirect_error(use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec) {
             // Out of descriptors and the like: wait a little rather than spin.

@@ -43,11 +43,15 @@ struct ServerOptions {
     std::size_t max_connections_per_address = 256;
     // On shutdown, longest wait for the requests in flight.
     std::chrono::milliseconds drain_timeout{30'000};
+    // Threads that run the io_context. With one, no two handlers ever run at once (Asio's
+    // implicit strand): a connection needs no strand of its own, and each of its completions
+    // saves a trip through the scheduler. 0 (unknown) or more: a strand per connection.
+    unsigned io_threads = 0;
 };
 
 // HTTP/1.1 server with keep-alive: one coroutine per connection on its own strand of the given
-// io_context, which any number of threads may run. Every response carries X-Request-Id and
-// every request is told to the observers (access log, metrics).
+// io_context, which any number of threads may run (with one, see ServerOptions::io_threads). Every
+// response carries X-Request-Id and every request is told to the observers (access log, metrics).
 class Server {
   public:
     Server(boost::asio::io_context& io, ServerOptions options, const Router& router,

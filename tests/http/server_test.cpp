@@ -85,7 +85,9 @@ struct Reply {
     json::value json() const { return json::parse(body); }
 };
 
-class ServerTest : public ::testing::Test {
+// Every test runs twice: on two I/O threads with a strand per connection, and on one I/O thread
+// without strands (ServerOptions::io_threads = 1, what `ecf serve` runs on 2 cores).
+class ServerTest : public ::testing::TestWithParam<unsigned> {
   protected:
     asio::io_context io;
     FakeAuthorizer authorizer;
@@ -103,6 +105,7 @@ class ServerTest : public ::testing::Test {
     void start(ServerOptions options = {}) {
         options.host = "127.0.0.1";
         options.port = 0;
+        options.io_threads = GetParam();
         add_api_routes(router, executions, authorizer);
         add_docs_routes(router, {"Edge Cluster Frontend", "test"});
         add_metrics_route(router, metrics);
@@ -115,7 +118,8 @@ class ServerTest : public ::testing::Test {
             logger);
         server->start();
         work.emplace(io.get_executor());
-        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+        const unsigned count = options.io_threads == 1 ? 1 : 2;
+        for (unsigned i = 0; i < count; ++i) threads.emplace_back([this] { io.run(); });
     }
 
     void TearDown() override {
@@ -159,7 +163,7 @@ class ServerTest : public ::testing::Test {
     }
 };
 
-TEST_F(ServerTest, ExecuteAnswersTheRuntimesMessage) {
+TEST_P(ServerTest, ExecuteAnswersTheRuntimesMessage) {
     start();
     auto reply = execute("?app_req_id=39&mode=sync", R"(["gAVLAi4=","gAVLAy4="])");
     EXPECT_EQ(reply.status, 200u);
@@ -171,7 +175,7 @@ TEST_F(ServerTest, ExecuteAnswersTheRuntimesMessage) {
 
 // The error table, not a body of its own: a runtime that answers no HTTP status is a 502 with
 // the `detail` every error has.
-TEST_F(ServerTest, ARuntimeAnsweringNoStatusIs502WithDetail) {
+TEST_P(ServerTest, ARuntimeAnsweringNoStatusIs502WithDetail) {
     broker.answer = broker::ExecutionResult{42, json::string("odd")};
     start();
     auto reply = execute("?app_req_id=39&mode=sync", R"([])");
@@ -181,14 +185,14 @@ TEST_F(ServerTest, ARuntimeAnsweringNoStatusIs502WithDetail) {
     EXPECT_EQ(reply.headers[beast_http::field::content_type], "application/json");
 }
 
-TEST_F(ServerTest, MissingTokenIs400) {
+TEST_P(ServerTest, MissingTokenIs400) {
     start();
     auto reply = execute("?app_req_id=39&mode=sync", R"([])", false);
     EXPECT_EQ(reply.status, 400u);
     EXPECT_EQ(reply.json(), json::parse(R"({"detail":"Missing token in header"})"));
 }
 
-TEST_F(ServerTest, BadTokenIs401) {
+TEST_P(ServerTest, BadTokenIs401) {
     start();
     auto reply = send(beast_http::verb::post, "/v1/functions/7/execute?app_req_id=39&mode=sync",
                       "[]", {{"token", "bad"}});
@@ -196,7 +200,7 @@ TEST_F(ServerTest, BadTokenIs401) {
     EXPECT_EQ(reply.json(), json::parse(R"({"detail":"token does not verify"})"));
 }
 
-TEST_F(ServerTest, MalformedRequestsAre422BeforeTheTokenIsLookedAt) {
+TEST_P(ServerTest, MalformedRequestsAre422BeforeTheTokenIsLookedAt) {
     start();
     auto reply = execute("?mode=fast", R"(["a", 3])", false, "x");
     EXPECT_EQ(reply.status, 422u);
@@ -216,7 +220,7 @@ TEST_F(ServerTest, MalformedRequestsAre422BeforeTheTokenIsLookedAt) {
     EXPECT_EQ(execute("?app_req_id=99999999999999999999&mode=sync", "[]").status, 422u);
 }
 
-TEST_F(ServerTest, DeviceMetrics) {
+TEST_P(ServerTest, DeviceMetrics) {
     start();
     EXPECT_EQ(
         send(beast_http::verb::post, "/v1/device_metrics", R"({"cpu":1})", {{"token", "good"}})
@@ -230,7 +234,7 @@ TEST_F(ServerTest, DeviceMetrics) {
               422u);
 }
 
-TEST_F(ServerTest, UnknownRoutesAndMethods) {
+TEST_P(ServerTest, UnknownRoutesAndMethods) {
     start();
     auto missing = send(beast_http::verb::get, "/nowhere");
     EXPECT_EQ(missing.status, 404u);
@@ -240,7 +244,7 @@ TEST_F(ServerTest, UnknownRoutesAndMethods) {
     EXPECT_EQ(wrong.json(), json::parse(R"({"detail":"Method Not Allowed"})"));
 }
 
-TEST_F(ServerTest, DocsAndOpenApi) {
+TEST_P(ServerTest, DocsAndOpenApi) {
     start();
     auto root = send(beast_http::verb::get, "/");
     EXPECT_EQ(root.status, 307u);
@@ -255,7 +259,7 @@ TEST_F(ServerTest, DocsAndOpenApi) {
     EXPECT_TRUE(openapi.at("paths").at("/v1/device_metrics").as_object().contains("post"));
 }
 
-TEST_F(ServerTest, MetricsCountRequests) {
+TEST_P(ServerTest, MetricsCountRequests) {
     start();
     send(beast_http::verb::get, "/nowhere");
     auto reply = send(beast_http::verb::get, "/metrics");
@@ -266,7 +270,7 @@ TEST_F(ServerTest, MetricsCountRequests) {
     EXPECT_NE(reply.body.find("ecf_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
-TEST_F(ServerTest, ClientRequestIdIsKeptWhenSane) {
+TEST_P(ServerTest, ClientRequestIdIsKeptWhenSane) {
     start();
     auto kept = send(beast_http::verb::get, "/docs", "", {{"X-Request-Id", "abc-123"}});
     EXPECT_EQ(kept.headers["X-Request-Id"], "abc-123");
@@ -274,7 +278,7 @@ TEST_F(ServerTest, ClientRequestIdIsKeptWhenSane) {
     EXPECT_EQ(replaced.headers["X-Request-Id"].size(), 32u);
 }
 
-TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
+TEST_P(ServerTest, KeepAliveServesSeveralRequests) {
     start();
     auto socket = connect();
     for (int i = 0; i < 3; ++i) {
@@ -286,7 +290,7 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
 // The execute route drops its request's header fields while the execution waits (memory per
 // waiting execution): what the answer needs of them, keep-alive and the client's request id,
 // is kept all the same.
-TEST_F(ServerTest, AnExecutionAnswersKeepAliveAsAskedThoughItDropsItsHeaders) {
+TEST_P(ServerTest, AnExecutionAnswersKeepAliveAsAskedThoughItDropsItsHeaders) {
     start();
     auto socket = connect();
     for (int i = 0; i < 2; ++i) {
@@ -311,7 +315,7 @@ TEST_F(ServerTest, AnExecutionAnswersKeepAliveAsAskedThoughItDropsItsHeaders) {
     EXPECT_EQ(reply.headers[beast_http::field::connection], "close");
 }
 
-TEST_F(ServerTest, TooLargeBodyIs413) {
+TEST_P(ServerTest, TooLargeBodyIs413) {
     ServerOptions options;
     options.max_body_bytes = 100;
     start(options);
@@ -319,7 +323,7 @@ TEST_F(ServerTest, TooLargeBodyIs413) {
     EXPECT_EQ(reply.status, 413u);
 }
 
-TEST_F(ServerTest, GarbageIs400) {
+TEST_P(ServerTest, GarbageIs400) {
     start();
     auto socket = connect();
     asio::write(socket, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
@@ -343,7 +347,7 @@ bool closed_within(tcp::socket& socket, std::chrono::milliseconds limit) {
     return false;
 }
 
-TEST_F(ServerTest, AHeaderThatNeverEndsIsCutOffAtTheHeaderTimeout) {
+TEST_P(ServerTest, AHeaderThatNeverEndsIsCutOffAtTheHeaderTimeout) {
     ServerOptions options;
     options.header_timeout = std::chrono::milliseconds(300);
     start(options);
@@ -353,7 +357,7 @@ TEST_F(ServerTest, AHeaderThatNeverEndsIsCutOffAtTheHeaderTimeout) {
     EXPECT_TRUE(closed_within(socket, std::chrono::seconds(5)));
 }
 
-TEST_F(ServerTest, ABodyThatNeverComesIsCutOffAtTheHeaderTimeout) {
+TEST_P(ServerTest, ABodyThatNeverComesIsCutOffAtTheHeaderTimeout) {
     ServerOptions options;
     options.header_timeout = std::chrono::milliseconds(300);
     start(options);
@@ -364,7 +368,7 @@ TEST_F(ServerTest, ABodyThatNeverComesIsCutOffAtTheHeaderTimeout) {
     EXPECT_TRUE(closed_within(socket, std::chrono::seconds(5)));
 }
 
-TEST_F(ServerTest, IdleKeptAliveConnectionsAreClosedAtTheIdleTimeout) {
+TEST_P(ServerTest, IdleKeptAliveConnectionsAreClosedAtTheIdleTimeout) {
     ServerOptions options;
     options.idle_timeout = std::chrono::milliseconds(300);
     start(options);
@@ -374,7 +378,7 @@ TEST_F(ServerTest, IdleKeptAliveConnectionsAreClosedAtTheIdleTimeout) {
     EXPECT_TRUE(closed_within(socket, std::chrono::seconds(5)));
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheLimitAreRefused) {
+TEST_P(ServerTest, ConnectionsBeyondTheLimitAreRefused) {
     ServerOptions options;
     options.max_connections = 1;
     start(options);
@@ -387,7 +391,7 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitAreRefused) {
     EXPECT_EQ(second.status, 503u);
 }
 
-TEST_F(ServerTest, ARequestArrivingWhileDrainingGets503) {
+TEST_P(ServerTest, ARequestArrivingWhileDrainingGets503) {
     broker.delay = std::chrono::milliseconds(500);
     start();
     auto idle = connect();
@@ -404,7 +408,7 @@ TEST_F(ServerTest, ARequestArrivingWhileDrainingGets503) {
     EXPECT_EQ(pending.get().status, 200u);
 }
 
-TEST_F(ServerTest, ShutdownLetsRequestsInFlightFinish) {
+TEST_P(ServerTest, ShutdownLetsRequestsInFlightFinish) {
     broker.delay = std::chrono::milliseconds(300);
     start();
     const auto endpoint = server->local_endpoint();
@@ -434,7 +438,7 @@ Reply raw_exchange(tcp::socket socket, const std::string& bytes) {
     return {response.result_int(), response.body(), response.base()};
 }
 
-TEST_F(ServerTest, AMillionBadElementsGetASmall422) {
+TEST_P(ServerTest, AMillionBadElementsGetASmall422) {
     start();
     std::string body = "[0";
     for (int i = 1; i < 1'000'000; ++i) body += ",0";
@@ -445,7 +449,7 @@ TEST_F(ServerTest, AMillionBadElementsGetASmall422) {
     EXPECT_NE(reply.body.find("more than 10000 values"), std::string::npos) << reply.body;
 }
 
-TEST_F(ServerTest, ManyBadElementsWithinTheLimitsListAFewProblems) {
+TEST_P(ServerTest, ManyBadElementsWithinTheLimitsListAFewProblems) {
     start();
     std::string body = "[0";
     for (int i = 1; i < 5'000; ++i) body += ",0";
@@ -455,7 +459,7 @@ TEST_F(ServerTest, ManyBadElementsWithinTheLimitsListAFewProblems) {
     EXPECT_EQ(reply.json().at("detail").as_array().size(), ValidationProblems::kMaxProblems);
 }
 
-TEST_F(ServerTest, JsonTooDeepIs422) {
+TEST_P(ServerTest, JsonTooDeepIs422) {
     start();
     const std::string body = std::string(100, '[') + std::string(100, ']');
     auto reply = send(beast_http::verb::post, "/v1/device_metrics", body, {{"token", "good"}});
@@ -463,7 +467,7 @@ TEST_F(ServerTest, JsonTooDeepIs422) {
     EXPECT_NE(reply.body.find("nested deeper than 32"), std::string::npos) << reply.body;
 }
 
-TEST_F(ServerTest, SmallRoutesTakeTheSmallBodyLimit) {
+TEST_P(ServerTest, SmallRoutesTakeTheSmallBodyLimit) {
     ServerOptions options;
     options.max_small_body_bytes = 1000;
     start(options);
@@ -483,7 +487,7 @@ TEST_F(ServerTest, SmallRoutesTakeTheSmallBodyLimit) {
     EXPECT_EQ(execution.status, 200u);
 }
 
-TEST_F(ServerTest, TransferCodingsOtherThanChunkedAre501AndClose) {
+TEST_P(ServerTest, TransferCodingsOtherThanChunkedAre501AndClose) {
     start();
     auto reply =
         raw_exchange(connect(),
@@ -499,7 +503,7 @@ TEST_F(ServerTest, TransferCodingsOtherThanChunkedAre501AndClose) {
     EXPECT_EQ(plain.status, 200u);
 }
 
-TEST_F(ServerTest, ALongChunkExtensionIs400) {
+TEST_P(ServerTest, ALongChunkExtensionIs400) {
     start();
     auto reply = raw_exchange(connect(),
                               "POST /v1/device_metrics HTTP/1.1\r\nHost: x\r\n"
@@ -509,7 +513,7 @@ TEST_F(ServerTest, ALongChunkExtensionIs400) {
     EXPECT_EQ(reply.headers[beast_http::field::connection], "close");
 }
 
-TEST_F(ServerTest, AHeaderOverTheLimitIs431) {
+TEST_P(ServerTest, AHeaderOverTheLimitIs431) {
     ServerOptions options;
     options.max_header_bytes = 1024;
     start(options);
@@ -518,7 +522,7 @@ TEST_F(ServerTest, AHeaderOverTheLimitIs431) {
     EXPECT_EQ(reply.json(), json::parse(R"({"detail":"Request header too large"})"));
 }
 
-TEST_F(ServerTest, ConnectionsBeyondThePerAddressLimitGet429) {
+TEST_P(ServerTest, ConnectionsBeyondThePerAddressLimitGet429) {
     ServerOptions options;
     options.max_connections_per_address = 2;
     start(options);
@@ -547,7 +551,7 @@ TEST_F(ServerTest, ConnectionsBeyondThePerAddressLimitGet429) {
     EXPECT_TRUE(served);
 }
 
-TEST_F(ServerTest, HealthAndReadiness) {
+TEST_P(ServerTest, HealthAndReadiness) {
     std::atomic<bool> broker_up{true};
     std::atomic<bool> draining{false};
     add_health_routes(router, {[] { return true; }, [&broker_up] { return broker_up.load(); },
@@ -567,6 +571,12 @@ TEST_F(ServerTest, HealthAndReadiness) {
               json::parse(R"({"detail":"Not ready: draining"})"));
     EXPECT_EQ(send(beast_http::verb::get, "/healthz").status, 200u);
 }
+
+INSTANTIATE_TEST_SUITE_P(IoThreads, ServerTest, ::testing::Values(0u, 1u),
+                         [](const ::testing::TestParamInfo<unsigned>& info) {
+                             return info.param == 1 ? std::string("OneThreadNoStrand")
+                                                    : std::string("Strands");
+                         });
 
 }  // namespace
 }  // namespace ecf::http
