@@ -13,8 +13,7 @@ void set(amqp_basic_properties_t& p, amqp_flags_t flag, amqp_bytes_t& field,
 }  // namespace
 
 amqp_basic_properties_t basic_properties_of(const AmqpProperties& properties) {
-    amqp_basic_properties_t p{};
-    p._flags = 0;
+    amqp_basic_properties_t p{};  // no flag set
     set(p, AMQP_BASIC_CONTENT_TYPE_FLAG, p.content_type, properties.content_type);
     set(p, AMQP_BASIC_CORRELATION_ID_FLAG, p.correlation_id, properties.correlation_id);
     set(p, AMQP_BASIC_REPLY_TO_FLAG, p.reply_to, properties.reply_to);

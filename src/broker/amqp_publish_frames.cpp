@@ -14,8 +14,16 @@ namespace {
 constexpr std::size_t kFrameHeader = 7;
 constexpr std::size_t kFrameOverhead = kFrameHeader + 1;
 constexpr unsigned char kFrameEnd = AMQP_FRAME_END;
-// A method or content header is at most this long: their strings are short strings (255).
-constexpr std::size_t kMaxEncodedFields = 4096;
+// Room for the encoded fields of a method or content header: their strings are short strings
+// (a length octet and the bytes), the rest a few fixed-size fields (a publish's ticket and bits,
+// a header's property flags); kFieldSlack covers those. A string too long is refused by the
+// encoder itself, whatever the room.
+constexpr std::size_t kFieldSlack = 16;
+
+std::size_t room_for(const AmqpProperties& p) {
+    return kFieldSlack + 6 + p.content_type.size() + p.correlation_id.size() + p.reply_to.size() +
+           p.expiration.size() + p.message_id.size() + p.type.size();
+}
 
 void put_u16(char* at, std::uint16_t value) {
     at[0] = static_cast<char>(value >> 8);
@@ -65,22 +73,22 @@ void append_frames(std::string& out, const AmqpPublication& p, std::size_t frame
         amqp_bytes_t{p.routing_key.size(), const_cast<char*>(p.routing_key.data())};
     method.mandatory = p.mandatory ? 1 : 0;
     method.immediate = 0;
-    std::size_t payload = open_frame(out, AMQP_FRAME_METHOD, p.channel, 4 + kMaxEncodedFields);
+    std::size_t room = kFieldSlack + p.exchange.size() + p.routing_key.size();
+    std::size_t payload = open_frame(out, AMQP_FRAME_METHOD, p.channel, 4 + room);
     put_u32(out.data() + payload, AMQP_BASIC_PUBLISH_METHOD);
-    std::size_t size =
-        4 + encoded(amqp_encode_method(AMQP_BASIC_PUBLISH_METHOD, &method,
-                                       amqp_bytes_t{kMaxEncodedFields, out.data() + payload + 4}),
-                    "method");
+    std::size_t size = 4 + encoded(amqp_encode_method(AMQP_BASIC_PUBLISH_METHOD, &method,
+                                                      amqp_bytes_t{room, out.data() + payload + 4}),
+                                   "method");
     close_frame(out, payload, size);
 
     amqp_basic_properties_t properties = basic_properties_of(p.properties);
-    payload = open_frame(out, AMQP_FRAME_HEADER, p.channel, 12 + kMaxEncodedFields);
+    room = room_for(p.properties);
+    payload = open_frame(out, AMQP_FRAME_HEADER, p.channel, 12 + room);
     put_u16(out.data() + payload, AMQP_BASIC_CLASS);
     put_u16(out.data() + payload + 2, 0);  // weight
     put_u64(out.data() + payload + 4, p.body.size());
-    size = 12 + encoded(amqp_encode_properties(
-                            AMQP_BASIC_CLASS, &properties,
-                            amqp_bytes_t{kMaxEncodedFields, out.data() + payload + 12}),
+    size = 12 + encoded(amqp_encode_properties(AMQP_BASIC_CLASS, &properties,
+                                               amqp_bytes_t{room, out.data() + payload + 12}),
                         "properties");
     close_frame(out, payload, size);
 

@@ -84,6 +84,16 @@ TEST(AmqpPublishFramesTest, EveryPropertyAndAnEmptyBodyAreEncodedAsRabbitmqcEnco
     expect_same_bytes_as_rabbitmqc({7, exchange, key, body, properties, /*mandatory=*/false});
 }
 
+TEST(AmqpPublishFramesTest, ShortStringsAtTheirLongestAreEncodedAsRabbitmqcEncodesThem) {
+    const std::string exchange(255, 'e'), key(255, 'k'), body = "{}";
+    AmqpProperties properties;
+    for (auto* field : {&properties.content_type, &properties.correlation_id, &properties.reply_to,
+                        &properties.expiration, &properties.message_id, &properties.type}) {
+        field->assign(255, 'p');
+    }
+    expect_same_bytes_as_rabbitmqc({3, exchange, key, body, properties, /*mandatory=*/true});
+}
+
 TEST(AmqpPublishFramesTest, ABodyLargerThanAFrameIsCutAsRabbitmqcCutsIt) {
     RabbitmqcWriter probe;
     const std::string exchange, queue = "Flavour";
